@@ -1,11 +1,27 @@
 """HTML page -> Article: title, topic, sections and related links, without page chrome.
 
-(Contract stub; the extraction helper owns and replaces the implementation.)
+This module owns turning one saved article page into an :class:`Article`. It reads the page's
+metadata (canonical URL, title, topic, description, publication date), finds the article body
+(rules in :mod:`searchsvc._chrome`), walks it into text blocks, and cuts those at headings into
+:class:`Section` objects that the index stores one per document. Links the page lists as related
+reading are collected separately and kept out of the text.
+
+Parsing is BeautifulSoup with lxml; bytes are decoded from the page's own ``<meta charset>`` or
+``http-equiv`` declaration. Reading files, gzip and hashing belong to :mod:`searchsvc.corpus`.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from searchsvc import _chrome
 
 
 class ExtractError(ValueError):
@@ -52,6 +68,45 @@ class Article:
         return d
 
 
+DEFAULT_TOPIC = "general"
+# Longest plain "Heading:" paragraph taken as a heading, and longest bold-only paragraph.
+MAX_HEADING_WORDS = 12
+MAX_HEADING_CHARS = 120
+
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Tags that start a new text block; everything else is inline and joins the running text.
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header", "hr",
+        "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+        "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+RELATED_LABEL = re.compile(
+    r"^\W*(?:related\s+(?:topics?|articles?|posts?|stories|reading|content|links)"
+    r"|you\s+(?:may|might)\s+also\s+like|read\s+more)\b\W*",
+    re.IGNORECASE,
+)
+_TITLE_SUFFIX = re.compile(
+    r"^(?P<title>.+?)\s+[|:\-\u2013\u2014\u00b7\u2022]\s+(?P<site>[^|\-\u2013\u2014]{1,60})$"
+)
+_BR = "\x1e"  # stands for <br> while text is gathered; two in a row split a block
+_BR_BREAK = re.compile(_BR + r"\s*" + _BR + r"[\s" + _BR + r"]*")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII slug: "Mental Health" -> "mental-health", "Café!" -> "cafe"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
+
+
+def _clean(text: str) -> str:
+    """Collapse runs of whitespace (incl. no-break spaces) to one space; drop zero-width ones."""
+    return " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
+
+
 def extract_article(
     html: str | bytes,
     *,
@@ -59,5 +114,473 @@ def extract_article(
     base_url: str = "",
     default_topic: str = "",
 ) -> Article:
-    """Turn one HTML page into an Article. Raises ExtractError."""
-    raise NotImplementedError
+    """Turn one HTML page into an Article.
+
+    :param html: the page, as text or as bytes in the encoding the page declares.
+    :param article_id: the id to give the article (the caller's file stem).
+    :param base_url: site root used for the article URL when the page has no canonical link.
+    :param default_topic: topic when the page names none (the caller passes the folder name).
+    :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
+    """
+    soup = _parse(html)
+    url = _canonical_url(soup, base_url, article_id)
+    title = _title(soup)
+    meta = {
+        "description": _meta(soup, "description", "og:description"),
+        "published": _published(soup),
+        "topic": _topic(soup, title) or slugify(default_topic) or DEFAULT_TOPIC,
+    }
+    _chrome.remove_junk(soup)
+    related = _related_links(soup, url or base_url)
+    semantic = _chrome.semantic_body(soup)
+    _chrome.remove_chrome(soup, keep=[semantic] if semantic else [])
+    roots = _body_roots(soup, semantic)
+    for root in roots:
+        _chrome.strip_promos(root)
+    sections = _sections(_blocks(roots), title)
+    if not sections:
+        raise ExtractError("no article text found")
+    return Article(
+        id=article_id,
+        url=url,
+        title=title,
+        topic=meta["topic"],
+        description=meta["description"],
+        published=meta["published"],
+        sections=sections,
+        related=related,
+    )
+
+
+# --- Parsing ---------------------------------------------------------------------------------
+
+
+def _parse(html: str | bytes) -> BeautifulSoup:
+    if isinstance(html, bytes | bytearray):
+        if not html.strip():
+            raise ExtractError("empty input")
+        if _looks_binary(bytes(html[:4096])):
+            raise ExtractError("not HTML: binary data")
+    elif not html.strip():
+        raise ExtractError("empty input")
+    soup = BeautifulSoup(html, "lxml")
+    if soup.find(True) is None or soup.find(["html", "body", "head", "p", "div"]) is None:
+        raise ExtractError("not HTML: no markup found")
+    return soup
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Control bytes that no text encoding produces (UTF-16 is allowed through its BOM)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) * 0.02
+
+
+# --- Metadata --------------------------------------------------------------------------------
+
+
+def _meta(soup: BeautifulSoup, *names: str) -> str:
+    """First non-empty <meta> content among ``names`` (matched against name= or property=)."""
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            tag = soup.find("meta", attrs={attr: name})
+            if tag and _clean(str(tag.get("content", ""))):
+                return _clean(str(tag["content"]))
+    return ""
+
+
+def _canonical_url(soup: BeautifulSoup, base_url: str, article_id: str) -> str:
+    link = soup.find("link", rel="canonical", href=True)
+    if link and str(link["href"]).strip():
+        return urljoin(base_url or "", str(link["href"]).strip())
+    if base_url:
+        return base_url.rstrip("/") + "/" + article_id
+    return ""
+
+
+def _title(soup: BeautifulSoup) -> str:
+    og = _meta(soup, "og:title", "twitter:title")
+    if og:
+        site = _meta(soup, "og:site_name")
+        return _strip_site_suffix(og, site) if site else og
+    h1 = _title_heading(soup)
+    if h1:
+        return h1
+    if soup.title:
+        return _strip_site_suffix(_clean(soup.title.get_text()))
+    return ""
+
+
+def _title_heading(soup: BeautifulSoup) -> str:
+    """Text of the article's <h1>: one inside the article markup first, else the first on page."""
+    for scope in (soup.find(attrs={"itemprop": "articleBody"}), soup.find("article"), soup):
+        if scope is None:
+            continue
+        for h1 in scope.find_all("h1"):
+            text = _clean(h1.get_text(" "))
+            if text:
+                return text
+    return ""
+
+
+def _strip_site_suffix(title: str, site: str = "") -> str:
+    """ "Some Article | Site" -> "Some Article" (also " - Site" and en/em dashes)."""
+    match = _TITLE_SUFFIX.match(title)
+    if not match:
+        return title
+    if site and slugify(match["site"]) != slugify(site):
+        return title
+    return match["title"].strip()
+
+
+def _published(soup: BeautifulSoup) -> str | None:
+    found = _meta(soup, "article:published_time", "datePublished")
+    if found:
+        return found
+    for scope in (soup.find("article"), soup.find("main"), soup):
+        time = scope.find("time", datetime=True) if scope else None
+        if time and str(time["datetime"]).strip():
+            return str(time["datetime"]).strip()
+    for data in _json_ld(soup):
+        found = _find_key(data, "datePublished")
+        if found:
+            return found
+    return None
+
+
+def _json_ld(soup: BeautifulSoup) -> list:
+    blocks = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            blocks.append(json.loads(script.string or ""))
+        except ValueError:
+            continue  # malformed JSON-LD is common; it is only a fallback
+    return blocks
+
+
+def _find_key(data: object, key: str) -> str | None:
+    """Depth-first search of JSON-LD (objects, lists, @graph) for a string value of ``key``."""
+    if isinstance(data, dict):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            found = _find_key(item, key)
+            if found:
+                return found
+    return None
+
+
+# Category containers: "category", "categories", "post-category", "cat-links", "entry-categories"
+# but not WordPress taxonomy classes like "category-health" on the article itself.
+_CATEGORY_CLASS = re.compile(
+    r"^(?:[\w-]*[-_])?(?:categor(?:y|ies)|cat-links?)(?:[-_](?:links?|list|label|name|wrap\w*))?$",
+    re.IGNORECASE,
+)
+_BREADCRUMB_SELECTOR = (
+    'nav[aria-label="breadcrumb" i], nav[aria-label="breadcrumbs" i], .breadcrumb, .breadcrumbs'
+)
+
+
+def _topic(soup: BeautifulSoup, title: str) -> str:
+    """Topic slug from article:section, a category link or the breadcrumbs, else ""."""
+    for source in (_meta(soup, "article:section"), _category_link(soup), _breadcrumb(soup, title)):
+        if slugify(source):
+            return slugify(source)
+    return ""
+
+
+def _category_link(soup: BeautifulSoup) -> str:
+    for link in soup.select("a[rel~=category]"):
+        if _clean(link.get_text()):
+            return _clean(link.get_text())
+    for holder in soup.find_all(class_=_CATEGORY_CLASS):
+        if _in_menu(holder):
+            continue
+        links = [holder] if holder.name == "a" else holder.find_all("a", limit=10)
+        for link in links:
+            if _clean(link.get_text()):
+                return _clean(link.get_text())
+    return ""
+
+
+def _in_menu(tag: Tag) -> bool:
+    """Inside site navigation, where every category of the site is listed."""
+    for node in (tag, *tag.parents):
+        if node.name == "nav" or "menu" in _chrome.attr_words(node):
+            return True
+    return False
+
+
+def _breadcrumb(soup: BeautifulSoup, title: str) -> str:
+    for trail in soup.select(_BREADCRUMB_SELECTOR):
+        crumbs = [_clean(a.get_text(" ")) for a in trail.find_all("a")]
+        if not crumbs:
+            crumbs = [_clean(li.get_text(" ")) for li in trail.find_all("li")]
+        for crumb in reversed(crumbs):
+            if not crumb or crumb.lower() == "home" or _same_text(crumb, title):
+                continue
+            return crumb
+    return ""
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal up to case, punctuation and a truncating ellipsis."""
+    sa, sb = slugify(a.rstrip(".… ")), slugify(b)
+    return bool(sa) and (sa == sb or (len(sa) > 20 and sb.startswith(sa)))
+
+
+# --- Related links ---------------------------------------------------------------------------
+
+
+def _related_links(soup: BeautifulSoup, base: str) -> list[Link]:
+    """Collect links listed as related reading, and remove them from the page."""
+    found: list[Tag] = []
+    used: list[Tag] = []
+    for label in soup.find_all(string=RELATED_LABEL):
+        block = _label_block(label)
+        if block is None or block.decomposed or any(b is block for b in used):
+            continue
+        links, consumed = _links_after_label(block)
+        if links:
+            found.extend(links)
+            used.extend(consumed)
+    for holder in soup.find_all(_is_related_holder):
+        if holder.decomposed or any(_contains(u, holder) for u in used):
+            continue
+        found.extend(holder.find_all("a", href=True))
+        used.append(holder)
+    related = _as_links(found, base)
+    for tag in used:
+        if not tag.decomposed:
+            tag.decompose()
+    return related
+
+
+def _contains(outer: Tag, inner: Tag) -> bool:
+    return outer is inner or any(p is outer for p in inner.parents)
+
+
+def _label_block(label: NavigableString) -> Tag | None:
+    """The paragraph or heading holding a "Related Topics" label, if the label is one."""
+    if isinstance(label, PreformattedString) or label.find_parent("a"):
+        return None  # a "Read more" link is a teaser, not a label
+    block = label.parent
+    while block is not None and block.name not in (
+        *HEADING_TAGS,
+        "p",
+        "div",
+        "li",
+        "dt",
+        "section",
+    ):
+        block = block.parent
+    if block is None:
+        return None
+    own_text = "".join(
+        str(s) for s in block.find_all(string=True) if not s.find_parent("a") or s is label
+    )
+    if len(_clean(own_text)) > 60:
+        return None  # a sentence that merely mentions related articles
+    return block
+
+
+def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
+    """Links in the label's own block plus the link lists/paragraphs right after it."""
+    links = block.find_all("a", href=True)
+    consumed = [block]
+    for sibling in block.find_next_siblings():
+        if sibling.name in ("ul", "ol") or (links == [] and sibling.name in ("div", "section")):
+            sibling_links = sibling.find_all("a", href=True)
+            if not sibling_links or _chrome.link_density(sibling) < 0.5:
+                break
+            links.extend(sibling_links)
+            consumed.append(sibling)
+            if sibling.name != "ul" and sibling.name != "ol":
+                break
+        elif sibling.name in ("p", "li", "div") and _is_link_line(sibling):
+            links.extend(sibling.find_all("a", href=True))
+            consumed.append(sibling)
+        else:
+            break
+    return links, consumed
+
+
+def _is_link_line(tag: Tag) -> bool:
+    text = _clean(tag.get_text(" "))
+    return bool(text) and bool(tag.find("a", href=True)) and _chrome.link_density(tag) >= 0.8
+
+
+def _is_related_holder(tag: Tag) -> bool:
+    if tag.name in ("html", "body", "a"):
+        return False
+    if not any(w == "related" for w in _chrome.attr_words(tag)):
+        return False
+    # Never the article's own wrapper, whatever its class says.
+    return (
+        tag.find(["h1", "article", "main"]) is None
+        and tag.find(attrs={"itemprop": "articleBody"}) is None
+    )
+
+
+def _as_links(anchors: list[Tag], base: str) -> list[Link]:
+    links: list[Link] = []
+    seen: set[str] = set()
+    for a in anchors:
+        href = str(a.get("href", "")).strip()
+        title = _clean(a.get_text(" ")) or _clean(str(a.get("title", "")))
+        if not title or not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        url = urljoin(base, href) if base else href
+        if url not in seen:
+            seen.add(url)
+            links.append(Link(title=title, url=url))
+    return links
+
+
+# --- Body text -------------------------------------------------------------------------------
+
+
+def _body_roots(soup: BeautifulSoup, semantic: Tag | None) -> list[Tag]:
+    if semantic is not None and not semantic.decomposed:
+        return [semantic]
+    body = soup.body or soup
+    return _chrome.scored_body(body)
+
+
+@dataclass
+class _Block:
+    """One paragraph-like run of text, or a heading, in reading order."""
+
+    kind: str  # "heading", else the tag that holds the text ("p", "li", "td", "div"...)
+    text: str
+    anchor: str = ""  # a heading element's own id
+    bold: bool = False  # all of the text is <strong>/<b>
+    link_chars: int = 0
+
+
+class _BlockWalker:
+    """Flatten an element tree into blocks: text is gathered until a block-level tag starts."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self._parts: list[str] = []
+        self._link_chars = 0
+        self._bold_chars = 0
+
+    def walk(
+        self, tag: Tag, holder: str = "div", in_link: bool = False, bold: bool = False
+    ) -> None:
+        for child in tag.children:
+            if isinstance(child, NavigableString):
+                if isinstance(child, PreformattedString):
+                    continue
+                self._add_text(str(child), in_link, bold)
+            elif child.name == "br":
+                self._parts.append(_BR)
+            elif child.name in HEADING_TAGS:
+                self.flush(holder)
+                text = _clean(child.get_text(" "))
+                if text:
+                    anchor = str(child.get("id") or "").strip()
+                    self.blocks.append(_Block("heading", text, anchor))
+            elif child.name in BLOCK_TAGS:
+                self.flush(holder)
+                self.walk(child, child.name, in_link, bold)
+                self.flush(child.name)
+            else:
+                self.walk(
+                    child,
+                    holder,
+                    in_link or child.name == "a",
+                    bold or child.name in ("strong", "b"),
+                )
+
+    def _add_text(self, text: str, in_link: bool, bold: bool) -> None:
+        self._parts.append(text)
+        visible = len(text.strip())
+        if in_link:
+            self._link_chars += visible
+        if bold:
+            self._bold_chars += visible
+
+    def flush(self, holder: str) -> None:
+        if not self._parts:
+            return
+        raw = "".join(self._parts)
+        pieces = [_clean(p.replace(_BR, " ")) for p in _BR_BREAK.split(raw)]
+        pieces = [p for p in pieces if p]
+        total = sum(len(p) for p in pieces) or 1
+        for piece in pieces:
+            share = len(piece) / total  # link/bold counts spread over <br><br>-split pieces
+            self.blocks.append(
+                _Block(
+                    holder,
+                    piece,
+                    link_chars=round(self._link_chars * share),
+                    bold=len(pieces) == 1
+                    and self._bold_chars >= 0.95 * len(piece.replace(" ", "")),
+                )
+            )
+        self._parts, self._link_chars, self._bold_chars = [], 0, 0
+
+
+def _blocks(roots: list[Tag]) -> list[_Block]:
+    walker = _BlockWalker()
+    for root in roots:
+        walker.walk(root, root.name or "div")
+        walker.flush(root.name or "div")
+    return [b for b in walker.blocks if not _chrome.is_promo_line(b.text, b.link_chars)]
+
+
+def _is_heading_paragraph(block: _Block, following: _Block | None) -> bool:
+    """A paragraph that acts as a heading: bold-only and short, or a short "Title Words:" line."""
+    if block.kind == "heading" or following is None or following.kind == "heading":
+        return False
+    words = block.text.split()
+    if len(words) > MAX_HEADING_WORDS or len(block.text) > MAX_HEADING_CHARS:
+        return False
+    if block.bold and block.kind in ("p", "div") and not block.text.endswith((".", ",", ";")):
+        return True
+    if block.kind != "p" or not block.text.endswith(":") or following.kind != "p":
+        return False
+    if re.search(r"[.!?]\s", block.text):
+        return False  # a sentence or two that introduces what follows
+    capitals = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return len(words) <= 5 or capitals >= 0.6 * len(words)
+
+
+def _sections(blocks: list[_Block], title: str) -> list[Section]:
+    """Cut blocks into sections at headings; drop the title heading and empty sections."""
+    raw: list[tuple[str, str, list[str]]] = [("", "", [])]
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if block.kind == "heading" or _is_heading_paragraph(block, following):
+            heading = block.text.rstrip(":").strip()
+            if _same_text(heading, title) and not any(texts for _, _, texts in raw):
+                continue  # the article's own title repeated above the text
+            if _chrome.COMMENTS_HEADING.match(heading):
+                break  # reader comments follow
+            raw.append((heading, block.anchor, []))
+        else:
+            raw[-1][2].append(block.text)
+    sections: list[Section] = []
+    used: set[str] = set()
+    for heading, element_id, texts in raw:
+        if not texts:
+            continue
+        anchor = _unique(element_id or slugify(heading) or "section", used) if heading else ""
+        sections.append(Section(heading=heading, anchor=anchor, text="\n\n".join(texts)))
+    return sections
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    candidate, n = anchor, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{anchor}-{n}"
+    used.add(candidate)
+    return candidate

@@ -1,0 +1,357 @@
+"""Page chrome: telling the article apart from everything around it.
+
+Private helper of :mod:`searchsvc.extract`. It owns the rules that decide what is *not* article
+content (scripts, navigation, headers and footers, cookie banners, share bars, sidebars, comment
+sections, ads, hidden elements, inline promo lines) and the choice of the element(s) that hold
+the article body: a marked-up article body (``itemprop=articleBody``, ``<article>``, ``<main>``)
+when the page has one, else a readability-style scoring of containers by the text of their
+paragraphs.
+
+All rules are generic: they look at tag names, ARIA roles, ``class``/``id`` words and text
+shape, never at the domain or the exact class names of one particular site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+# Elements that never carry article text.
+JUNK_TAGS = (
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas",
+    "button", "input", "select", "textarea", "option", "label", "link", "meta", "dialog",
+)  # fmt: skip
+# Page furniture by tag or ARIA role; removed unless it wraps most of the page (bad markup).
+CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "menu")
+CHROME_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
+)
+
+# Words of class/id values that mark chrome. A class value is split into words at '-', '_',
+# spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share" while
+# "shadow", "masthead-content" and "main-content" match nothing.
+CHROME_WORDS = frozenset(
+    {
+        "cookie", "cookies", "consent", "gdpr", "banner", "share", "sharing", "shares", "social",
+        "comment", "comments", "newsletter", "subscribe", "subscription", "sidebar", "widget",
+        "widgets", "menu", "nav", "navbar", "navigation", "breadcrumb", "breadcrumbs", "footer",
+        "header", "ad", "ads", "advert", "adverts", "advertisement", "advertising", "sponsor",
+        "sponsored", "promo", "promos", "promotion", "popup", "modal", "disqus", "outbrain",
+        "taboola", "paywall", "signup", "toolbar", "byline", "author", "tags", "tagcloud",
+        "pagination", "pager", "skip", "print", "hidden", "masthead", "related", "recirc",
+    }
+)  # fmt: skip
+# Longer words also match as a prefix of a class word ("sharebar", "commentlist", "sidebar2").
+CHROME_PREFIXES = (
+    "cookie", "consent", "share", "social", "comment", "newsletter", "subscri", "sidebar",
+    "widget", "breadcrumb", "footer", "header", "advert", "sponsor", "promo", "navbar",
+)  # fmt: skip
+NOT_CHROME_WORDS = frozenset({"commentary", "headerless", "promontory", "shareholder"})
+
+# Class/id words that make a container more or less likely to be the article body.
+POSITIVE_WORDS = frozenset(
+    {"article", "body", "content", "entry", "main", "page", "post", "story", "text", "blog"}
+)
+NEGATIVE_WORDS = CHROME_WORDS | {"meta", "caption", "credit", "more", "teaser", "card", "list"}
+
+# Short lines that advertise other pages or the site itself rather than say anything.
+PROMO_LABEL = re.compile(
+    r"^\W*(?:also\s+(?:explore|read|see|check|watch|like)|read\s+(?:also|more|next)|see\s+also"
+    r"|related(?:\s+\w+)?|recommended(?:\s+\w+)?|don['\u2019]?t\s+miss|must\s+read|more\s+from\b.*"
+    r"|you\s+(?:may|might)\s+also\s+like|suggested(?:\s+\w+)?|click\s+here|watch|listen"
+    r"|more|further\s+reading|sponsored)\s*[:|\-\u2013\u2014]",
+    re.IGNORECASE,
+)
+PROMO_LINE = re.compile(
+    r"^\W*(?:advertisements?|sponsored(?:\s+content)?|ad|"
+    r"(?:story|article)\s+continues\s+below(?:\s+advertisement)?|continue\s+reading\s+below|"
+    r"scroll\s+(?:down\s+)?to\s+continue(?:\s+with\s+content)?|"
+    r"your\s+email\s+address\s+will\s+not\s+be\s+published\b.*|"
+    r"required\s+fields\s+are\s+marked.*|share\s+(?:this|on)\b.*|"
+    r"(?:sign\s+up|subscribe)\s+(?:for|to)\s+(?:our|the)\s+\w+\s+newsletter.*)\W*$",
+    re.IGNORECASE,
+)
+# Headings that open a reader-comments section; everything from there on is not the article.
+COMMENTS_HEADING = re.compile(
+    r"^\W*(?:leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|add\s+a\s+comment|"
+    r"(?:\d+|one|no)\s+(?:comments?|responses?|replies|thoughts)\b.*|comments?|"
+    r"join\s+the\s+(?:discussion|conversation)|reader\s+comments|discussion)\W*$",
+    re.IGNORECASE,
+)
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_TAXONOMY_CLASS = re.compile(r"^(?:tag|category|categories)[-_]", re.IGNORECASE)
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_BLOCK_PARAGRAPH_TAGS = ("p", "pre", "td", "blockquote", "li")
+_CONTAINER_TAGS = frozenset(
+    {"div", "section", "article", "main", "td", "blockquote", "body", "center", "font", "span"}
+)
+_BLOCK_CHILD_TAGS = frozenset(
+    {"p", "div", "section", "article", "table", "ul", "ol", "dl", "blockquote", "pre", "figure",
+     "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "nav", "main", "form"}
+)  # fmt: skip
+
+
+def attr_words(tag: Tag) -> list[str]:
+    """Lowercase words of a tag's class and id ("socialShareBar" -> social, share, bar)."""
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = classes.split()
+    values = [*classes, tag.get("id") or ""]
+    words: list[str] = []
+    for value in values:
+        # Taxonomy classes ("tag-social-media", "category-ads") describe the topic, not the role.
+        if not isinstance(value, str) or not value or _TAXONOMY_CLASS.match(value):
+            continue
+        words.extend(w for w in _WORD_SPLIT.split(_CAMEL_HUMP.sub("-", value).lower()) if w)
+    return words
+
+
+def _is_chrome_word(word: str) -> bool:
+    if word in NOT_CHROME_WORDS:
+        return False
+    return word in CHROME_WORDS or word.startswith(CHROME_PREFIXES)
+
+
+def has_chrome_class(tag: Tag) -> bool:
+    """True if the tag's class/id names it as page furniture (see CHROME_WORDS)."""
+    words = attr_words(tag)
+    return any(_is_chrome_word(w) for w in words)
+
+
+def class_weight(tag: Tag) -> int:
+    """Readability-style hint from class/id words: +25 for content-ish, -25 for chrome-ish."""
+    words = attr_words(tag)
+    weight = 0
+    if any(w in POSITIVE_WORDS for w in words):
+        weight += 25
+    if any(w in NEGATIVE_WORDS or _is_chrome_word(w) for w in words):
+        weight -= 25
+    return weight
+
+
+def is_hidden(tag: Tag) -> bool:
+    """Hidden from readers: the hidden attribute, aria-hidden=true or an inline display:none."""
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    style = tag.get("style")
+    return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
+
+
+def text_length(tag: Tag) -> int:
+    """Characters of visible-ish text in a tag, whitespace collapsed."""
+    return len(" ".join(tag.get_text(" ").split()))
+
+
+def link_density(tag: Tag) -> float:
+    """Share of a tag's text that sits inside links."""
+    total = text_length(tag)
+    if not total:
+        return 0.0
+    linked = sum(text_length(a) for a in tag.find_all("a"))
+    return min(1.0, linked / total)
+
+
+def remove_junk(soup: BeautifulSoup) -> None:
+    """Drop elements that never hold readable article text: scripts, styles, widgets, hidden."""
+    for tag in soup.find_all(JUNK_TAGS):
+        if not tag.decomposed:
+            tag.decompose()
+    for node in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
+        node.extract()  # HTML comments, CDATA, doctype, processing instructions
+    for tag in soup.find_all(is_hidden):
+        if not tag.decomposed and tag.name not in ("html", "body"):
+            tag.decompose()
+
+
+def _is_chrome(tag: Tag) -> bool:
+    if tag.name in CHROME_TAGS:
+        return True
+    role = str(tag.get("role", "")).lower()
+    if role in CHROME_ROLES:
+        return True
+    return has_chrome_class(tag)
+
+
+def remove_chrome(soup: BeautifulSoup, keep: Iterable[Tag] = ()) -> None:
+    """Drop page furniture (navigation, headers, footers, sidebars, banners, comments, ads).
+
+    A would-be chrome element survives when it holds more than half the page's text or contains
+    one of ``keep`` (the article body found from semantic markup): some sites wrap the whole
+    page in a ``<form>`` or give the article's wrapper a class like ``has-sidebar``.
+    """
+    body = soup.body or soup
+    total = text_length(body) or 1
+    keep = [k for k in keep if k is not None]
+    for tag in body.find_all(_is_chrome):
+        if tag.decomposed or tag.name in ("html", "body"):
+            continue
+        if any(k is tag or _is_ancestor(tag, k) for k in keep):
+            continue
+        if text_length(tag) > total / 2:
+            continue
+        tag.decompose()
+
+
+def _is_ancestor(tag: Tag, node: Tag) -> bool:
+    return any(parent is tag for parent in node.parents)
+
+
+def strip_promos(root: Tag) -> None:
+    """Drop inline promo and comment sections inside the article body."""
+    for heading in root.find_all(["h2", "h3", "h4", "h5", "h6", "p", "div"]):
+        if heading.decomposed:
+            continue
+        text = " ".join(heading.get_text(" ").split())
+        if not text or len(text) > 60:
+            continue
+        if COMMENTS_HEADING.match(text) and not heading.find(_BLOCK_CHILD_TAGS):
+            _drop_from(heading)
+
+
+def _drop_from(tag: Tag) -> None:
+    """Remove ``tag`` and all siblings after it: a comments section runs to the end."""
+    for sibling in list(tag.find_next_siblings()):
+        sibling.decompose()
+    tag.decompose()
+
+
+def is_promo_line(text: str, link_chars: int) -> bool:
+    """A one-line ad or cross-promotion ("[Also Explore: X]", "Advertisement", "See also: X")."""
+    if len(text) > 200:
+        return False
+    if PROMO_LINE.match(text):
+        return True
+    label = PROMO_LABEL.match(text)
+    if not label:
+        return False
+    rest = len(text) - label.end()
+    return rest <= 0 or link_chars >= 0.5 * rest
+
+
+# --- Choosing the article body ---------------------------------------------------------------
+
+
+def semantic_body(soup: BeautifulSoup) -> Tag | None:
+    """The marked-up article body: itemprop=articleBody, else the biggest <article>, else <main>."""
+    for candidates in (
+        soup.find_all(attrs={"itemprop": "articleBody"}),
+        soup.find_all("article"),
+        soup.find_all(["main"]) + soup.find_all(attrs={"role": "main"}),
+    ):
+        sized = [(text_length(c), c) for c in candidates]
+        sized = [(n, c) for n, c in sized if n >= 200]
+        if sized:
+            return max(sized, key=lambda nc: nc[0])[1]
+    return None
+
+
+def _is_leaf_text_div(tag: Tag) -> bool:
+    return tag.name == "div" and tag.find(_BLOCK_CHILD_TAGS) is None
+
+
+def scored_body(root: Tag) -> list[Tag]:
+    """Readability-style guess at the article body: the container whose paragraphs score best.
+
+    Each paragraph-like element with enough text scores 1 + commas + length/100 (max 3); its
+    parent gets the full score, grandparent half, great-grandparent a sixth. Containers start
+    with a bonus/penalty from their tag and class words, and the total is discounted by link
+    density. Siblings of the winner that look like content are returned with it, in order.
+    """
+    scores: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    paragraphs = [t for t in root.find_all(_BLOCK_PARAGRAPH_TAGS) if t.name != "li"]
+    paragraphs += [t for t in root.find_all("div") if _is_leaf_text_div(t)]
+    for para in paragraphs:
+        text = " ".join(para.get_text(" ").split())
+        if len(text) < 25:
+            continue
+        score = 1 + text.count(",") + min(len(text) // 100, 3)
+        for level, ancestor in enumerate(_ancestors(para, 3)):
+            key = id(ancestor)
+            if key not in scores:
+                scores[key] = _initial_score(ancestor)
+                nodes[key] = ancestor
+            scores[key] += score / (1, 2, 6)[level]
+    if not scores:
+        return [root]
+    final = {key: s * (1 - link_density(nodes[key])) for key, s in scores.items()}
+    top_key = max(final, key=final.__getitem__)
+    top = _widen(nodes[top_key], final, nodes)
+    return _with_siblings(top, final)
+
+
+def _ancestors(tag: Tag, depth: int) -> list[Tag]:
+    out = []
+    for parent in tag.parents:
+        if parent.name in (None, "[document]", "html") or len(out) == depth:
+            break
+        out.append(parent)
+    return out
+
+
+def _initial_score(tag: Tag) -> float:
+    base = {"div": 5, "article": 5, "section": 3, "main": 3, "pre": 3, "td": 3, "blockquote": 3}
+    penalty = {"address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3}
+    return base.get(tag.name, 0) + penalty.get(tag.name, 0) + class_weight(tag)
+
+
+def _widen(top: Tag, final: dict[int, float], nodes: dict[int, Tag]) -> Tag:
+    """Move up from the best container when the content is clearly spread wider.
+
+    When several near-best candidates share an ancestor, the article is split across them
+    (e.g. paragraphs grouped in several divs); and a lone child adds nothing over its parent.
+    """
+    best = final[id(top)]
+    rivals = [
+        nodes[k] for k, s in sorted(final.items(), key=lambda kv: -kv[1])[1:6] if s >= 0.75 * best
+    ]
+    if len(rivals) >= 2:
+        for ancestor in top.parents:
+            if ancestor.name in (None, "[document]", "html", "body"):
+                break
+            shared = sum(1 for r in rivals if _is_ancestor(ancestor, r))
+            if shared >= 2:
+                top = ancestor
+                break
+    while top.parent is not None and top.parent.name not in ("body", "html", "[document]"):
+        siblings = [c for c in top.parent.children if isinstance(c, Tag)]
+        stray = "".join(c.strip() for c in top.parent.children if isinstance(c, NavigableString))
+        if len(siblings) != 1 or stray:
+            break
+        top = top.parent
+    return top
+
+
+def _with_siblings(top: Tag, final: dict[int, float]) -> list[Tag]:
+    """The winner plus neighbouring blocks that clearly belong to the same article."""
+    parent = top.parent
+    if parent is None or parent.name in ("html", "[document]"):
+        return [top]
+    threshold = max(10.0, final.get(id(top), 0) * 0.2)
+    top_classes = top.get("class")
+    picked = []
+    for sib in parent.children:
+        if not isinstance(sib, Tag):
+            continue
+        if sib is top:
+            picked.append(sib)
+            continue
+        score = final.get(id(sib), 0.0)
+        if top_classes and sib.get("class") == top_classes:
+            score += final.get(id(top), 0) * 0.2
+        if score >= threshold or (sib.name == "p" and _looks_like_content(sib)):
+            picked.append(sib)
+    return picked
+
+
+def _looks_like_content(para: Tag) -> bool:
+    text = " ".join(para.get_text(" ").split())
+    density = link_density(para)
+    if len(text) > 80:
+        return density < 0.25
+    return bool(text) and density == 0 and bool(re.search(r"\.( |$)", text))

@@ -1,0 +1,278 @@
+"""The ``searchsvc`` command: extract, index, search, serve and eval.
+
+Each command is a thin wrapper: it reads options, calls one function of ``corpus``, ``index``,
+``search``, ``web`` or ``evaluate``, and turns their exceptions into ``click`` errors with a
+message that says what to do next (exit 1), bad arguments into usage errors (exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import setting
+from .corpus import CorpusNotFound, PageFile, find_pages, page_id, parse_page
+from .index import IndexLocked, IndexUnavailable, current_generation, update_index
+from .search import BadQuery, Session, search
+
+
+def _envvar(name: str) -> str:
+    return setting(name).envvar
+
+
+def _help(name: str) -> str:
+    return setting(name).help
+
+
+index_dir_option = click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=setting("INDEX_DIR").default,
+    envvar=_envvar("INDEX_DIR"),
+    show_envvar=True,
+    show_default=True,
+    help=_help("INDEX_DIR"),
+)
+base_url_option = click.option(
+    "--base-url",
+    default=setting("BASE_URL").default,
+    envvar=_envvar("BASE_URL"),
+    show_envvar=True,
+    help=_help("BASE_URL"),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchsvc")
+def main() -> None:
+    """Full-text search for a website's articles: ingest HTML, index it, serve it."""
+
+
+# --- extract ---------------------------------------------------------------------------------
+
+
+def _page_for(path: Path, root: Path | None) -> PageFile:
+    st = path.stat()
+    base = root if root is not None else path.parent
+    try:
+        pid = page_id(path.resolve(), base.resolve())
+    except ValueError:
+        pid = page_id(path, path.parent)
+    return PageFile(path, pid, st.st_size, st.st_mtime_ns)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Corpus root the article ids are relative to (default: each file's folder).",
+)
+@base_url_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
+def extract(paths: tuple[Path, ...], root: Path | None, base_url: str, as_json: bool) -> None:
+    """Show what the index will get from HTML pages (.html, .htm, optionally .gz).
+
+    A page that cannot be read or parsed prints its path and the reason, and the run goes on;
+    the exit code is 1 if any page failed.
+    """
+    failed = 0
+    for path in paths:
+        if not path.is_file():
+            parsed_error, article = f"not a file: {path}", None
+        else:
+            parsed = parse_page(_page_for(path, root), base_url=base_url)
+            parsed_error, article = parsed.error, parsed.article
+        if article is None:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"path": str(path), "error": parsed_error}))
+            else:
+                click.echo(f"{path}: error: {parsed_error}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps({"path": str(path), **article.to_dict()}, ensure_ascii=False))
+        else:
+            _print_article(path, article)
+    if failed:
+        sys.exit(1)
+
+
+def _print_article(path: Path, article) -> None:
+    click.secho(f"{article.title}", bold=True)
+    click.echo(f"  id: {article.id}   topic: {article.topic}   path: {path}")
+    if article.url:
+        click.echo(f"  url: {article.url}")
+    for s in article.sections:
+        words = len(s.text.split())
+        click.echo(f"  § {s.heading or '(lead)'}  [{words} words]  #{s.anchor}")
+    for link in article.related:
+        click.echo(f"  related: {link.title} <{link.url}>")
+
+
+# --- index -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument(
+    "corpus_dir",
+    required=False,
+    type=click.Path(path_type=Path),
+    default=setting("CORPUS_DIR").default,
+    envvar=_envvar("CORPUS_DIR"),
+)
+@index_dir_option
+@click.option("--rebuild", is_flag=True, help="Build a fresh index instead of updating.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=setting("WORKERS").default,
+    envvar=_envvar("WORKERS"),
+    show_envvar=True,
+    show_default=True,
+    help=_help("WORKERS"),
+)
+@base_url_option
+def index(corpus_dir: Path, index_dir: Path, rebuild: bool, workers: int, base_url: str) -> None:
+    """Index the HTML pages under CORPUS_DIR (default: corpus).
+
+    Incremental: only added, changed and removed pages are touched; --rebuild starts afresh.
+    Either way the new index goes live in one atomic switch, and a failed run leaves the
+    previous one serving. Bad pages are listed with their reason and skipped.
+    """
+    bar = None
+
+    def on_start(n: int) -> None:
+        nonlocal bar
+        if sys.stderr.isatty() and n:
+            bar = click.progressbar(length=n, label="Indexing", file=sys.stderr)
+            bar.__enter__()
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        report = update_index(
+            corpus_dir,
+            index_dir,
+            rebuild=rebuild,
+            workers=workers,
+            base_url=base_url,
+            progress=progress,
+            on_start=on_start,
+        )
+    except CorpusNotFound as exc:
+        raise click.ClickException(f"{exc}: give the folder of HTML pages to index") from exc
+    except IndexLocked as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    state = "" if report.changed else " (index already up to date)"
+    click.echo(f"Indexed {report.summary()}{state}")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--topic", help="Only articles of this topic.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_dir_option
+def search_command(
+    query: str, topic: str | None, limit: int, page: int, as_json: bool, index_dir: Path
+) -> None:
+    """Search the index from the terminal.
+
+    QUERY takes words (any may match; more matches rank higher), "quoted phrases"
+    (required), -word (excluded), topic:name and prefix*.
+    """
+    try:
+        with Session(index_dir, cache_size=0) as session:
+            result = search(session, query, topic=topic, page=page, per_page=limit)
+    except IndexUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    except BadQuery as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    _print_results(result)
+
+
+def _print_results(result: dict) -> None:
+    import html
+    import re
+
+    if result["suggestion"]:
+        click.echo(f"Did you mean: {result['suggestion']}")
+    click.echo(f"{result['total']} articles ({result['took_ms']} ms)")
+    first = (result["page"] - 1) * result["per_page"] + 1
+    for n, r in enumerate(result["results"], start=first):
+        click.secho(f"{n:>3}. {r['title']}", bold=True)
+        where = r["topic"] + (f" › {r['heading']}" if r["heading"] else "")
+        click.echo(f"     {where}   {r['url'] or r['article_id']}")
+        if r["snippet"]:
+            plain = re.sub(r"</?mark>", "", r["snippet"])
+            click.echo(f"     {html.unescape(plain)}")
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@main.command()
+@index_dir_option
+@click.option(
+    "--corpus-dir",
+    type=click.Path(path_type=Path),
+    default=setting("CORPUS_DIR").default,
+    envvar=_envvar("CORPUS_DIR"),
+    show_envvar=True,
+    show_default=True,
+    help=_help("CORPUS_DIR"),
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(1), default=4, show_default=True)
+def serve(
+    index_dir: Path, corpus_dir: Path, host: str, port: int, workers: int, threads: int
+) -> None:
+    """Serve the search page and JSON API with gunicorn.
+
+    When there is no index yet and the corpus folder exists, it is indexed first.
+    """
+    if current_generation(index_dir) is None and corpus_dir.is_dir():
+        click.echo(f"No index in {index_dir}: indexing {corpus_dir} first", err=True)
+        report = update_index(corpus_dir, index_dir)
+        click.echo(f"Indexed {report.summary()}", err=True)
+    _run_gunicorn(index_dir, host, port, workers, threads)
+
+
+def _run_gunicorn(index_dir: Path, host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from .web import create_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return create_app({"INDEX_DIR": str(index_dir)})
+
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    Server().run()

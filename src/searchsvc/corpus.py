@@ -1,0 +1,130 @@
+"""The corpus on disk: which files are pages, their ids and hashes, and parsing them in bulk.
+
+A corpus is a folder tree of HTML pages (``.html``/``.htm``, optionally gzipped). A page's id
+is its path below the corpus root without the extension, '/'-separated, and its first folder
+is the topic of last resort. Parsing is the slow part of indexing, so ``parse_pages`` spreads
+it over worker processes; it never raises for one bad page, it reports it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from .extract import Article, ExtractError, extract_article
+
+PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
+
+
+class CorpusNotFound(FileNotFoundError):
+    """The corpus folder does not exist or is not a folder."""
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """One page on disk, as found by the walk (nothing read yet)."""
+
+    path: Path
+    id: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def default_topic(self) -> str:
+        parts = self.id.split("/")
+        return parts[0] if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """The outcome of reading and extracting one page: an article or a reason."""
+
+    page: PageFile
+    sha: str
+    article: Article | None = None
+    error: str | None = None
+
+
+def is_page(name: str) -> bool:
+    return name.lower().endswith(PAGE_SUFFIXES)
+
+
+def page_id(path: Path, root: Path) -> str:
+    """'medicines/ibuprofen.html' -> 'medicines/ibuprofen' (relative to root, '/'-separated)."""
+    rel = path.relative_to(root).as_posix()
+    lower = rel.lower()
+    for suffix in PAGE_SUFFIXES:
+        if lower.endswith(suffix):
+            return rel[: -len(suffix)]
+    return rel
+
+
+def find_pages(root: Path) -> list[PageFile]:
+    """All pages below ``root``, sorted by id; hidden files and folders are skipped.
+
+    :raise CorpusNotFound: when ``root`` is not a folder.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusNotFound(f"corpus folder not found: {root}")
+    pages = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or not is_page(name):
+                continue
+            path = Path(dirpath) / name
+            st = path.stat()
+            pages.append(PageFile(path, page_id(path, root), st.st_size, st.st_mtime_ns))
+    pages.sort(key=lambda p: p.id)
+    return pages
+
+
+def read_page(path: Path) -> bytes:
+    """The page's bytes, gunzipped when the name ends in .gz."""
+    data = Path(path).read_bytes()
+    if str(path).lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    return data
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_page(page: PageFile, base_url: str = "") -> ParsedPage:
+    """Read, hash and extract one page; every failure becomes ``error`` with a reason."""
+    try:
+        data = read_page(page.path)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        return ParsedPage(page, "", error=f"cannot read: {exc}")
+    sha = content_hash(data)
+    try:
+        article = extract_article(
+            data, article_id=page.id, base_url=base_url, default_topic=page.default_topic
+        )
+    except ExtractError as exc:
+        return ParsedPage(page, sha, error=str(exc))
+    except Exception as exc:  # a parser bug on one page must not stop the batch
+        return ParsedPage(page, sha, error=f"cannot parse: {type(exc).__name__}: {exc}")
+    return ParsedPage(page, sha, article=article)
+
+
+def parse_pages(
+    pages: Iterable[PageFile], base_url: str = "", workers: int = 1
+) -> Iterator[ParsedPage]:
+    """Parse pages in order, over ``workers`` processes when there are enough pages to pay."""
+    pages = list(pages)
+    parse = partial(parse_page, base_url=base_url)
+    if workers <= 1 or len(pages) < 2 * workers:
+        yield from map(parse, pages)
+        return
+    chunksize = max(1, min(64, len(pages) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(parse, pages, chunksize=chunksize)

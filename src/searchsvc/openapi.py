@@ -1,0 +1,198 @@
+"""The OpenAPI 3 description of the JSON API, served at ``/openapi.json``.
+
+Kept as data beside the code it describes; ``tests/test_openapi.py`` sends real requests to
+every path here and validates the answers against these schemas, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+ERROR = {
+    "type": "object",
+    "required": ["ok", "error", "status"],
+    "properties": {
+        "ok": {"type": "boolean", "const": False},
+        "error": {"type": "string", "description": "What went wrong and what to do."},
+        "status": {"type": "integer"},
+    },
+}
+
+FACET = {
+    "type": "object",
+    "required": ["value", "count"],
+    "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+}
+
+SECTION = {
+    "type": "object",
+    "required": ["heading", "anchor", "url", "score"],
+    "properties": {
+        "heading": {"type": "string"},
+        "anchor": {"type": "string"},
+        "url": {"type": "string"},
+        "score": {"type": "number"},
+    },
+}
+
+RESULT = {
+    "type": "object",
+    "required": [
+        "article_id",
+        "url",
+        "title",
+        "topic",
+        "heading",
+        "anchor",
+        "score",
+        "snippet",
+        "more_sections",
+    ],
+    "properties": {
+        "article_id": {"type": "string", "description": "Page path below the corpus root."},
+        "url": {"type": "string", "description": "Article URL with #anchor of the section."},
+        "title": {"type": "string"},
+        "topic": {"type": "string"},
+        "heading": {"type": "string", "description": "Best section's heading; '' for the lead."},
+        "anchor": {"type": "string"},
+        "published": {"type": ["string", "null"]},
+        "score": {"type": "number"},
+        "snippet": {
+            "type": ["string", "null"],
+            "description": "HTML: matched words in <mark>, everything else escaped.",
+        },
+        "more_sections": {"type": "array", "items": SECTION},
+    },
+}
+
+SEARCH = {
+    "type": "object",
+    "required": [
+        "ok",
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "pages",
+        "took_ms",
+        "results",
+        "facets",
+        "suggestion",
+    ],
+    "properties": {
+        "ok": {"type": "boolean", "const": True},
+        "query": {"type": "string"},
+        "topic": {"type": ["string", "null"]},
+        "total": {"type": "integer", "description": "Matching articles."},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "pages": {"type": "integer"},
+        "took_ms": {"type": "number"},
+        "results": {"type": "array", "items": RESULT},
+        "facets": {
+            "type": "object",
+            "properties": {"topic": {"type": "array", "items": FACET}},
+        },
+        "suggestion": {"type": ["string", "null"], "description": "Did you mean…"},
+    },
+}
+
+TOPICS = {
+    "type": "object",
+    "required": ["ok", "topics"],
+    "properties": {"ok": {"const": True}, "topics": {"type": "array", "items": FACET}},
+}
+
+STATS = {
+    "type": "object",
+    "required": ["ok", "documents", "sections", "topics", "built_at", "generation", "version"],
+    "properties": {
+        "ok": {"const": True},
+        "documents": {"type": "integer", "description": "Articles indexed."},
+        "sections": {"type": "integer"},
+        "topics": {"type": "integer"},
+        "built_at": {"type": "string", "format": "date-time"},
+        "generation": {"type": "string"},
+        "version": {"type": "string"},
+    },
+}
+
+HEALTH = {
+    "type": "object",
+    "required": ["ok", "generation"],
+    "properties": {"ok": {"const": True}, "generation": {"type": "string"}},
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query_param(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+UNAVAILABLE = _json(ERROR, "No index has been built yet.")
+
+
+def openapi_spec(version: str) -> dict:
+    """The API description, with this release's version."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "searchsvc",
+            "version": version,
+            "description": "Full-text search over a site's articles.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Ranked articles for a query, best section first, with snippets.",
+                    "parameters": [
+                        _query_param(
+                            "q",
+                            {"type": "string", "minLength": 1},
+                            'Words (any may match), "phrases" (required), -word (excluded), '
+                            "topic:name (filter), word* (prefix).",
+                            required=True,
+                        ),
+                        _query_param("topic", {"type": "string"}, "Only this topic."),
+                        _query_param("page", {"type": "integer", "minimum": 1}, "1-based page."),
+                        _query_param(
+                            "per_page",
+                            {"type": "integer", "minimum": 1, "maximum": 100},
+                            "Results per page (default 10, at most MAX_PER_PAGE).",
+                        ),
+                    ],
+                    "responses": {
+                        "200": _json(SEARCH, "Results."),
+                        "400": _json(ERROR, "Missing or malformed query or parameter."),
+                        "503": UNAVAILABLE,
+                    },
+                }
+            },
+            "/api/topics": {
+                "get": {
+                    "summary": "Topics with their article counts.",
+                    "responses": {"200": _json(TOPICS, "Topics."), "503": UNAVAILABLE},
+                }
+            },
+            "/api/stats": {
+                "get": {
+                    "summary": "What the live index holds and when it was built.",
+                    "responses": {"200": _json(STATS, "Index statistics."), "503": UNAVAILABLE},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Ready to answer: an index is open.",
+                    "responses": {"200": _json(HEALTH, "Ready."), "503": UNAVAILABLE},
+                }
+            },
+        },
+        "components": {"schemas": {"Error": ERROR, "SearchResponse": SEARCH}},
+    }

@@ -1,0 +1,101 @@
+"""How text becomes terms and how terms score: the analyzer chain and the BM25 model.
+
+Indexing and searching must agree on analysis, so both take it from here: a Unicode word
+tokenizer, lower-casing, accent folding, an English stop list and the Snowball stemmer (via
+PyStemmer, a C extension, so stemming costs little at index and query time). The weighting is
+BM25 with the Lucene/bm25s idf, which, unlike Whoosh's default ``log(N/(df+1)) + 1``, gives
+near-zero weight to words found in most documents, so long natural-language queries are ranked
+by their informative words. Whoosh pickles the schema into the index, so the classes here are
+part of the on-disk format: renaming one needs a ``--rebuild``.
+"""
+
+from __future__ import annotations
+
+from math import log
+
+import Stemmer
+from whoosh import scoring
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+# Words too common in English prose to tell articles apart (the NLTK/bm25s list).
+STOP_WORDS = frozenset(
+    """
+    a about above after again against ain all am an and any are aren aren't as at be because
+    been before being below between both but by can couldn couldn't d did didn didn't do does
+    doesn doesn't doing don don't down during each few for from further had hadn hadn't has
+    hasn hasn't have haven haven't having he her here hers herself him himself his how i if in
+    into is isn isn't it it's its itself just ll m ma me mightn mightn't more most mustn
+    mustn't my myself needn needn't no nor not now o of off on once only or other our ours
+    ourselves out over own re s same shan shan't she she's should should've shouldn shouldn't
+    so some such t than that that'll the their theirs them themselves then there these they
+    this those through to too under until up ve very was wasn wasn't we were weren weren't what
+    when where which while who whom why will with won won't wouldn wouldn't y you you'd you'll
+    you're you've your yours yourself yourselves
+    """.split()
+)
+
+WORD_PATTERN = r"\w+(?:[.']\w+)*"
+
+# BM25 parameters; see docs/relevance.md for how they were chosen.
+K1 = 1.2
+B = 0.75
+
+
+class SnowballFilter(Filter):
+    """Stems tokens with PyStemmer's English Snowball stemmer.
+
+    Picklable (Whoosh stores the schema in the index): the C stemmer is rebuilt on load.
+    """
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+        self._stemmer = Stemmer.Stemmer(language)
+
+    def __getstate__(self) -> dict:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["language"])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SnowballFilter) and other.language == self.language
+
+    def __call__(self, tokens):
+        stem = self._stemmer.stemWord
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
+
+
+def word_analyzer():
+    """Tokens as people type them: lower-cased and accent-folded, not stemmed."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def text_analyzer():
+    """The analyzer of every ranked field: words, minus stop words, stemmed."""
+    return word_analyzer() | StopFilter(stoplist=STOP_WORDS, minsize=1) | SnowballFilter()
+
+
+def lucene_idf(doc_count: int, doc_freq: int) -> float:
+    """BM25 idf as Lucene and bm25s compute it: always positive, ~0 for ubiquitous words."""
+    return log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class BM25(scoring.BM25F):
+    """Whoosh's BM25F scorer with the Lucene idf."""
+
+    def __init__(self, B: float = B, K1: float = K1, **field_b: float) -> None:
+        super().__init__(B=B, K1=K1, **field_b)
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        return lucene_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
