@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .config import setting
-from .corpus import CorpusNotFound, PageFile, find_pages, page_id, parse_page
+from .corpus import CorpusNotFound, PageFile, page_id, parse_page
 from .index import IndexLocked, IndexUnavailable, current_generation, update_index
 from .search import BadQuery, Session, search
 

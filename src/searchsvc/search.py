@@ -20,6 +20,7 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +126,7 @@ def _phrase_query(text: str) -> wq.Query | None:
     if len(tokens) == 1:
         return wq.Term("body", tokens[0][0])
     # Stop words leave gaps in positions; allow exactly those gaps.
-    slop = max(b[1] - a[1] for a, b in zip(tokens, tokens[1:], strict=False))
+    slop = max(b[1] - a[1] for a, b in pairwise(tokens))
     return wq.Phrase("body", [t for t, _ in tokens], slop=slop)
 
 
