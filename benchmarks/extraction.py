@@ -1,0 +1,203 @@
+"""Measure article extraction against two public benchmarks.
+
+Usage: ``python benchmarks/extraction.py [--data DIR] [--worst]``
+
+* ``zyte-article-extraction-benchmark``: ``html/*.html.gz`` pages with a plain-text
+  ``articleBody`` each in ``ground-truth.json``. Metric as in that benchmark's ``evaluate.py``
+  (see its SOURCE.md): ``\\w+`` tokens, multisets of word 4-gram shingles, per-page
+  tp/fp/fn normalised to sum 1, precision and recall averaged over pages, F1 of the two
+  averages; "accuracy" is the share of pages whose token lists match exactly.
+* ``readability-test-pages``: ``*/source.html`` against the visible text of
+  ``*/expected.html`` (Readability.js output), same shingle metric.
+
+The text compared is ``Article.text`` (section headings and text) *without* the title: the zyte
+``articleBody`` and Readability's output both leave the headline out, and measuring "title +
+text" scores lower on both (the script prints that variant too, for reference).
+
+Articles are obtained the way an admin would: ``python -m searchsvc extract --json FILES...``
+(one JSON object per line). Until the CLI exists the script calls ``extract_article`` directly.
+Data is read in place (default ``../shared/data`` next to the repository) and never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+ZYTE = "zyte-article-extraction-benchmark"
+READABILITY = "readability-test-pages"
+# Published scores on all 181 zyte pages (F1, precision, recall), from the dataset's SOURCE.md.
+PUBLISHED = {
+    "beautifulsoup (whole page)": (0.665, 0.499, 0.994),
+    "readability-lxml": (0.922, 0.913, 0.931),
+    "readability.js": (0.947, 0.914, 0.982),
+    "newspaper4k": (0.949, 0.964, 0.934),
+    "trafilatura": (0.958, 0.938, 0.978),
+}
+TOKEN = re.compile(r"\w+")
+
+
+# --- Metric (re-implemented from the zyte benchmark's evaluate.py) ----------------------------
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    tokens = TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens)
+
+
+def tp_fp_fn(true: str, pred: str) -> tuple[float, float, float]:
+    t, p = shingles(true), shingles(pred)
+    tp = sum((t & p).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fp) if tp + fp else 0.0
+
+
+def recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fn) if tp + fn else 0.0
+
+
+def scores(counts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """(precision, recall, F1) averaged over pages the way the zyte benchmark does."""
+    p = statistics.mean(precision(*c) for c in counts if c[0] + c[1] > 0)
+    r = statistics.mean(recall(*c) for c in counts if c[0] + c[2] > 0)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# --- Getting articles --------------------------------------------------------------------------
+
+
+def extract_all(paths: list[Path]) -> dict[Path, dict]:
+    """Path -> article dict (with "text" and "title"), or {"error": ...}."""
+    if importlib.util.find_spec("searchsvc.cli") and importlib.util.find_spec("searchsvc.__main__"):
+        cmd = [sys.executable, "-m", "searchsvc", "extract", "--json", *map(str, paths)]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+        rows = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        if not rows:
+            sys.exit(f"`searchsvc extract --json` printed nothing:\n{done.stderr[-2000:]}")
+        by_path = {Path(row["path"]).resolve(): row for row in rows}
+        return {p: by_path.get(p.resolve(), {"error": "missing from CLI output"}) for p in paths}
+    # Fallback while the CLI is being written: the library call on gunzipped bytes.
+    from searchsvc.extract import ExtractError, extract_article
+
+    out = {}
+    for path in paths:
+        raw = path.read_bytes()
+        html = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        try:
+            out[path] = extract_article(html, article_id=path.name.split(".")[0]).to_dict()
+        except ExtractError as err:
+            out[path] = {"error": str(err)}
+    return out
+
+
+def visible_text(html_path: Path) -> str:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html_path.read_bytes(), "lxml").get_text("\n")
+
+
+# --- Reporting ---------------------------------------------------------------------------------
+
+
+def evaluate(name: str, pairs: dict[str, tuple[str, dict]], worst: bool) -> dict:
+    """pairs: page id -> (expected text, article dict). Prints and returns the scores."""
+    variants = {}
+    for variant in ("text", "title+text"):
+        counts = {}
+        for page, (truth, art) in pairs.items():
+            pred = art.get("text", "")
+            if variant == "title+text" and pred:
+                pred = art.get("title", "") + "\n\n" + pred
+            counts[page] = tp_fp_fn(truth, pred)
+        variants[variant] = counts
+    counts = variants["text"]
+    p, r, f1 = scores(list(counts.values()))
+    exact = statistics.mean(
+        TOKEN.findall(t) == TOKEN.findall(a.get("text", "")) for t, a in pairs.values()
+    )
+    errors = sum(1 for _, a in pairs.values() if "error" in a)
+    _, _, f1_title = scores(list(variants["title+text"].values()))
+    print(f"{name}: {len(pairs)} pages, {errors} extraction errors")
+    print(f"  precision={p:.3f} recall={r:.3f} F1={f1:.3f} exact-token accuracy={exact:.3f}")
+    print(f"  (title + text instead of text: F1={f1_title:.3f})")
+    if worst:
+        print("  worst pages (F1, precision, recall):")
+        ranked = sorted(counts.items(), key=lambda kv: _page_f1(kv[1]))[:10]
+        for page, c in ranked:
+            art = pairs[page][1]
+            note = art.get("error") or art.get("url") or art.get("title", "")
+            print(f"    {_page_f1(c):.3f} {precision(*c):.3f} {recall(*c):.3f}  {page}  {note}")
+    return {"precision": p, "recall": r, "f1": f1}
+
+
+def _page_f1(c: tuple[float, float, float]) -> float:
+    p, r = precision(*c), recall(*c)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def run_zyte(root: Path, worst: bool) -> tuple[int, float]:
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    paths = sorted(root.glob("html/*.html.gz"))
+    start = time.perf_counter()
+    arts = extract_all(paths)
+    elapsed = time.perf_counter() - start
+    pairs = {}
+    for path in paths:
+        page = path.name.split(".")[0]
+        pairs[page] = (truth[page]["articleBody"], arts[path])
+    evaluate(ZYTE, pairs, worst)
+    print("  published (all 181 pages; F1 / precision / recall):")
+    for name, (f1, p, r) in PUBLISHED.items():
+        print(f"    {name:<28} {f1:.3f} / {p:.3f} / {r:.3f}")
+    return len(paths), elapsed
+
+
+def run_readability(root: Path, worst: bool) -> tuple[int, float]:
+    folders = sorted(d for d in root.iterdir() if (d / "source.html").is_file())
+    paths = [d / "source.html" for d in folders]
+    start = time.perf_counter()
+    arts = extract_all(paths)
+    elapsed = time.perf_counter() - start
+    pairs = {d.name: (visible_text(d / "expected.html"), arts[d / "source.html"]) for d in folders}
+    evaluate(READABILITY, pairs, worst)
+    return len(paths), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the data sets")
+    parser.add_argument("--worst", action="store_true", help="list the 10 worst pages of each set")
+    args = parser.parse_args()
+    zyte, readability = args.data / ZYTE, args.data / READABILITY
+    if not zyte.is_dir() or not readability.is_dir():
+        sys.exit(f"benchmark data not found: expected {zyte} and {readability} (use --data DIR)")
+    pages, seconds = 0, 0.0
+    for run, root in ((run_zyte, zyte), (run_readability, readability)):
+        n, s = run(root, args.worst)
+        pages, seconds = pages + n, seconds + s
+    print(f"speed: {pages / seconds:.1f} pages/s ({pages} pages in {seconds:.1f}s, incl. start-up)")
+
+
+if __name__ == "__main__":
+    main()
