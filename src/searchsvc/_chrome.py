@@ -30,6 +30,9 @@ CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
 )
 
+# Share of the page's unlinked text that marks an element as (a wrapper of) the article.
+MAIN_TEXT_SHARE = 0.4
+
 # Words of class/id values that mark chrome. A class value is split into words at '-', '_',
 # spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share" while
 # "shadow", "masthead-content" and "main-content" match nothing.
@@ -41,7 +44,7 @@ CHROME_WORDS = frozenset(
         "header", "ad", "ads", "advert", "adverts", "advertisement", "advertising", "sponsor",
         "sponsored", "promo", "promos", "promotion", "popup", "modal", "disqus", "outbrain",
         "taboola", "paywall", "signup", "toolbar", "byline", "author", "tags", "tagcloud",
-        "pagination", "pager", "skip", "print", "hidden", "masthead", "related", "recirc",
+        "pagination", "pager", "skip", "print", "masthead", "related", "recirc",
     }
 )  # fmt: skip
 # Longer words also match as a prefix of a class word ("sharebar", "commentlist", "sidebar2").
@@ -177,22 +180,46 @@ def _is_chrome(tag: Tag) -> bool:
     return has_chrome_class(tag)
 
 
+def prose_lengths(root: Tag) -> dict[int, int]:
+    """Characters of unlinked text under every element of ``root``, keyed by ``id(element)``.
+
+    Unlinked text is a cheap, markup-independent measure of prose: menus, link lists and
+    teaser grids are mostly links, while the article is mostly not. One pass over the tree.
+    """
+    sizes: dict[int, int] = {}
+
+    def measure(tag: Tag, in_link: bool) -> int:
+        total = 0
+        for child in tag.children:
+            if isinstance(child, Tag):
+                total += measure(child, in_link or child.name == "a")
+            elif not in_link and not isinstance(child, PreformattedString):
+                total += len(child.strip())
+        sizes[id(tag)] = total
+        return total
+
+    measure(root, False)
+    return sizes
+
+
 def remove_chrome(soup: BeautifulSoup, keep: Iterable[Tag] = ()) -> None:
     """Drop page furniture (navigation, headers, footers, sidebars, banners, comments, ads).
 
-    A would-be chrome element survives when it holds more than half the page's text or contains
-    one of ``keep`` (the article body found from semantic markup): some sites wrap the whole
-    page in a ``<form>`` or give the article's wrapper a class like ``has-sidebar``.
+    Class words are a hint, not proof: page builders call every block a "widget", and sites
+    give the article's wrapper classes like "content-with-sidebar" or "pagination-first". So a
+    would-be chrome element survives when it holds a good share of the page's unlinked text,
+    or contains one of ``keep`` (the article body found from semantic markup).
     """
     body = soup.body or soup
-    total = text_length(body) or 1
+    prose = prose_lengths(body)
+    total = prose[id(body)]
     keep = [k for k in keep if k is not None]
     for tag in body.find_all(_is_chrome):
         if tag.decomposed or tag.name in ("html", "body"):
             continue
         if any(k is tag or _is_ancestor(tag, k) for k in keep):
             continue
-        if text_length(tag) > total / 2:
+        if total and prose.get(id(tag), 0) >= MAIN_TEXT_SHARE * total:
             continue
         tag.decompose()
 
@@ -237,17 +264,34 @@ def is_promo_line(text: str, link_chars: int) -> bool:
 
 
 def semantic_body(soup: BeautifulSoup) -> Tag | None:
-    """The marked-up article body: itemprop=articleBody, else the biggest <article>, else <main>."""
-    for candidates in (
-        soup.find_all(attrs={"itemprop": "articleBody"}),
-        soup.find_all("article"),
-        soup.find_all(["main"]) + soup.find_all(attrs={"role": "main"}),
+    """The marked-up article body: itemprop=articleBody, else the biggest <article>, else <main>.
+
+    Candidates inside a comments section (comments are often <article>s too) and candidates
+    holding under a third of the page's unlinked text (an <article> that wraps only a teaser
+    or the headline) do not count, except an explicit itemprop=articleBody.
+    """
+    body = soup.body or soup
+    prose = prose_lengths(body)
+    share = prose[id(body)] * 0.3
+    for candidates, floor in (
+        (soup.find_all(attrs={"itemprop": "articleBody"}), 100),  # explicit: trust even if short
+        (soup.find_all("article"), max(200, share)),
+        (soup.find_all(["main"]) + soup.find_all(attrs={"role": "main"}), max(200, share)),
     ):
-        sized = [(text_length(c), c) for c in candidates]
-        sized = [(n, c) for n, c in sized if n >= 200]
+        sized = [(prose.get(id(c), 0), c) for c in candidates if not _in_comments(c)]
+        sized = [(n, c) for n, c in sized if n >= floor]
         if sized:
             return max(sized, key=lambda nc: nc[0])[1]
     return None
+
+
+def _in_comments(tag: Tag) -> bool:
+    return any(
+        "comment" in word or "comments" in word
+        for node in (tag, *tag.parents)
+        if node.name not in ("html", "body", "[document]")
+        for word in attr_words(node)
+    )
 
 
 def _is_leaf_text_div(tag: Tag) -> bool:
