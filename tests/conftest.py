@@ -125,6 +125,9 @@ PAGES: dict[str, str] = {
 }
 
 
+BASE_URL = "https://health.example"
+
+
 def write_pages(root: Path, pages: dict[str, str | bytes]) -> Path:
     for rel, content in pages.items():
         path = root / rel
@@ -140,7 +143,7 @@ def make_index(tmp_path: Path, pages: dict[str, str | bytes] | None = None) -> t
     """Write pages into tmp_path/corpus and index them into tmp_path/index."""
     corpus = write_pages(tmp_path / "corpus", PAGES if pages is None else pages)
     index_dir = tmp_path / "index"
-    update_index(corpus, index_dir, workers=1)
+    update_index(corpus, index_dir, workers=1, base_url=BASE_URL)
     return corpus, index_dir
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import setting
+from .config import from_env, setting
 from .corpus import CorpusNotFound, PageFile, page_id, parse_page
 from .index import IndexLocked, IndexUnavailable, current_generation, update_index
 from .search import BadQuery, Session, search
@@ -254,7 +254,7 @@ def serve(
     """
     if current_generation(index_dir) is None and corpus_dir.is_dir():
         click.echo(f"No index in {index_dir}: indexing {corpus_dir} first", err=True)
-        report = update_index(corpus_dir, index_dir)
+        report = update_index(corpus_dir, index_dir, base_url=str(from_env("BASE_URL")))
         click.echo(f"Indexed {report.summary()}", err=True)
     _run_gunicorn(index_dir, host, port, workers, threads)
 

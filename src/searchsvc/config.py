@@ -34,7 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "BASE_URL",
-        "",
+        "/",
         "Prefix for article URLs of pages without a canonical link (URL = BASE_URL/ID).",
     ),
     Setting("PER_PAGE", 10, "Results per page when the request does not say."),
