@@ -23,6 +23,7 @@ from bs4.element import PreformattedString
 JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas",
     "button", "input", "select", "textarea", "option", "label", "link", "meta", "dialog",
+    "figcaption",  # image captions and credits describe the picture, not the story
 )  # fmt: skip
 # Page furniture by tag or ARIA role; removed unless it wraps most of the page (bad markup).
 CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "menu")
@@ -44,7 +45,8 @@ CHROME_WORDS = frozenset(
         "header", "ad", "ads", "advert", "adverts", "advertisement", "advertising", "sponsor",
         "sponsored", "promo", "promos", "promotion", "popup", "modal", "disqus", "outbrain",
         "taboola", "paywall", "signup", "toolbar", "byline", "author", "tags", "tagcloud",
-        "pagination", "pager", "skip", "print", "masthead", "related", "recirc",
+        "pagination", "pager", "skip", "print", "masthead", "related", "recirc", "caption",
+        "captions", "credit", "credits", "gallery", "slideshow", "lightbox", "carousel",
     }
 )  # fmt: skip
 # Longer words also match as a prefix of a class word ("sharebar", "commentlist", "sidebar2").
