@@ -276,3 +276,67 @@ def _run_gunicorn(index_dir: Path, host: str, port: int, workers: int, threads: 
 
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     Server().run()
+
+
+# --- eval ------------------------------------------------------------------------------------
+
+
+def project_ranker(session: Session, depth: int = 100):
+    """The search the API runs, as ``evaluate.run_eval`` wants it: query -> article ids."""
+
+    def rank(text: str) -> list[str]:
+        try:
+            result = search(session, text, per_page=depth, facets=False, snippets=False)
+        except BadQuery:
+            return []  # e.g. a query of stop words only: nothing to rank
+        return [r["article_id"] for r in result["results"]]
+
+    return rank
+
+
+def evaluate_dataset(dataset, progress=None):
+    """Index ``dataset`` into a temporary index with the real indexing code, then score the
+    real search function on its judged queries."""
+    import tempfile
+
+    from .evaluate import documents_as_articles, run_eval
+    from .index import build_from_articles
+
+    with tempfile.TemporaryDirectory(prefix="searchsvc-eval-") as tmp:
+        build_from_articles(Path(tmp), documents_as_articles(dataset))
+        with Session(tmp, cache_size=0) as session:
+            return run_eval(dataset, project_ranker(session), progress=progress)
+
+
+@main.command("eval")
+@click.argument("dataset_dir", type=click.Path(path_type=Path))
+@click.option("--split", default="test", show_default=True, help="qrels.tsv, or NAME_qrels.tsv.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def eval_command(dataset_dir: Path, split: str, as_json: bool) -> None:
+    """Measure ranking on a BEIR-style set: nDCG@10, Recall@100, MRR@10, latency.
+
+    DATASET_DIR holds corpus.jsonl[.gz], queries.jsonl and qrels.tsv.
+    """
+    from .evaluate import DatasetError, load_dataset
+
+    try:
+        dataset = load_dataset(dataset_dir, split)
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=len(dataset.queries), label="Queries", file=sys.stderr)
+        bar.__enter__()
+    try:
+        report = evaluate_dataset(dataset, progress=(lambda i, n: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps({"dataset": str(dataset_dir), "split": split, **report.to_dict()}))
+        return
+    click.echo(
+        f"{dataset_dir}: {report.n_queries} queries  nDCG@10 {report.ndcg_at_10:.4f}  "
+        f"Recall@100 {report.recall_at_100:.4f}  MRR@10 {report.mrr_at_10:.4f}  "
+        f"p50 {report.p50_ms:.1f} ms  p99 {report.p99_ms:.1f} ms"
+    )
