@@ -18,7 +18,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit
+from bs4.dammit import EncodingDetector
 from bs4.element import PreformattedString
 
 from searchsvc import _chrome
@@ -94,6 +95,13 @@ _TITLE_SUFFIX = re.compile(
 _BR = "\x1e"  # stands for <br> while text is gathered; two in a row split a block
 _BR_BREAK = re.compile(_BR + r"\s*" + _BR + r"[\s" + _BR + r"]*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WHATWG_ALIASES = {
+    "iso-8859-1": "windows-1252",
+    "latin-1": "windows-1252",
+    "latin1": "windows-1252",
+    "us-ascii": "windows-1252",
+    "ascii": "windows-1252",
+}
 
 
 def slugify(text: str) -> str:
@@ -123,12 +131,13 @@ def extract_article(
     :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
     """
     soup = _parse(html)
-    url = _canonical_url(soup, base_url, article_id)
-    title = _title(soup)
+    head = _Head(soup)
+    url = _canonical_url(head, base_url, article_id)
+    title = _title(head)
     meta = {
-        "description": _meta(soup, "description", "og:description"),
-        "published": _published(soup),
-        "topic": _topic(soup, title) or slugify(default_topic) or DEFAULT_TOPIC,
+        "description": head.meta("description", "og:description"),
+        "published": _published(head),
+        "topic": _topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC,
     }
     _chrome.remove_junk(soup)
     related = _related_links(soup, url or base_url)
@@ -161,12 +170,28 @@ def _parse(html: str | bytes) -> BeautifulSoup:
             raise ExtractError("empty input")
         if _looks_binary(bytes(html[:4096])):
             raise ExtractError("not HTML: binary data")
-    elif not html.strip():
+        html = _decode(bytes(html))
+    if not html.strip():
         raise ExtractError("empty input")
     soup = BeautifulSoup(html, "lxml")
-    if soup.find(True) is None or soup.find(["html", "body", "head", "p", "div"]) is None:
+    if soup.find(["html", "body", "head", "p", "div"]) is None:
         raise ExtractError("not HTML: no markup found")
     return soup
+
+
+def _decode(data: bytes) -> str:
+    """Bytes -> text using the page's declared charset, falling back to UTF-8 and cp1252.
+
+    Decoding here rather than inside BeautifulSoup means a wrong declaration (a UTF-8 page
+    that says gb2312) falls through to the next candidate instead of parsing to nothing.
+    Latin-1/ASCII declarations are read as windows-1252, as browsers do.
+    """
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    known = [_WHATWG_ALIASES.get(declared.lower(), declared)] if declared else []
+    dammit = UnicodeDammit(data, known_definite_encodings=known, is_html=True)
+    if dammit.unicode_markup is None:
+        raise ExtractError("not HTML: undecodable bytes")
+    return dammit.unicode_markup
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -180,43 +205,59 @@ def _looks_binary(head: bytes) -> bool:
 # --- Metadata --------------------------------------------------------------------------------
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str:
-    """First non-empty <meta> content among ``names`` (matched against name= or property=)."""
-    for name in names:
-        for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: name})
-            if tag and _clean(str(tag.get("content", ""))):
-                return _clean(str(tag["content"]))
-    return ""
+class _Head:
+    """The page's metadata sources, indexed once: <meta> contents and every element."""
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self.elements = soup.find_all(True)
+        self.metas: dict[str, str] = {}
+        for tag in self.elements:
+            if tag.name != "meta":
+                continue
+            content = _clean(str(tag.get("content", "")))
+            for attr in ("property", "name", "itemprop"):
+                key = str(tag.get(attr, "")).lower()
+                if key and content and key not in self.metas:
+                    self.metas[key] = content
+
+    def meta(self, *names: str) -> str:
+        """First non-empty <meta> content among ``names`` (name=, property= or itemprop=)."""
+        return next((self.metas[n.lower()] for n in names if n.lower() in self.metas), "")
+
+    def first(self, name: str) -> Tag | None:
+        """The first element called ``name``."""
+        return next((t for t in self.elements if t.name == name), None)
 
 
-def _canonical_url(soup: BeautifulSoup, base_url: str, article_id: str) -> str:
-    link = soup.find("link", rel="canonical", href=True)
-    if link and str(link["href"]).strip():
-        return urljoin(base_url or "", str(link["href"]).strip())
+def _canonical_url(head: _Head, base_url: str, article_id: str) -> str:
+    for link in head.elements:
+        if link.name == "link" and "canonical" in (link.get("rel") or []):
+            href = str(link.get("href") or "").strip()
+            if href:
+                return urljoin(base_url or "", href)
     if base_url:
         return base_url.rstrip("/") + "/" + article_id
     return ""
 
 
-def _title(soup: BeautifulSoup) -> str:
-    og = _meta(soup, "og:title", "twitter:title")
+def _title(head: _Head) -> str:
+    og = head.meta("og:title", "twitter:title")
     if og:
-        site = _meta(soup, "og:site_name")
+        site = head.meta("og:site_name")
         return _strip_site_suffix(og, site) if site else og
-    h1 = _title_heading(soup)
+    h1 = _title_heading(head)
     if h1:
         return h1
-    if soup.title:
-        return _strip_site_suffix(_clean(soup.title.get_text()))
+    if head.soup.title:
+        return _strip_site_suffix(_clean(head.soup.title.get_text()))
     return ""
 
 
-def _title_heading(soup: BeautifulSoup) -> str:
+def _title_heading(head: _Head) -> str:
     """Text of the article's <h1>: one inside the article markup first, else the first on page."""
-    for scope in (soup.find(attrs={"itemprop": "articleBody"}), soup.find("article"), soup):
-        if scope is None:
-            continue
+    scopes = [t for t in head.elements if t.get("itemprop") == "articleBody" or t.name == "article"]
+    for scope in (*scopes[:3], head.soup):
         for h1 in scope.find_all("h1"):
             text = _clean(h1.get_text(" "))
             if text:
@@ -234,28 +275,30 @@ def _strip_site_suffix(title: str, site: str = "") -> str:
     return match["title"].strip()
 
 
-def _published(soup: BeautifulSoup) -> str | None:
-    found = _meta(soup, "article:published_time", "datePublished")
+def _published(head: _Head) -> str | None:
+    found = head.meta("article:published_time", "datePublished")
     if found:
         return found
-    for scope in (soup.find("article"), soup.find("main"), soup):
-        time = scope.find("time", datetime=True) if scope else None
-        if time and str(time["datetime"]).strip():
-            return str(time["datetime"]).strip()
-    for data in _json_ld(soup):
+    for scope in (head.first("article"), head.first("main"), head.soup):
+        for time in scope.find_all("time") if scope else ():
+            value = str(time.get("datetime") or "").strip()
+            if value:
+                return value
+    for data in _json_ld(head):
         found = _find_key(data, "datePublished")
         if found:
             return found
     return None
 
 
-def _json_ld(soup: BeautifulSoup) -> list:
+def _json_ld(head: _Head) -> list:
     blocks = []
-    for script in soup.find_all("script", type="application/ld+json"):
-        try:
-            blocks.append(json.loads(script.string or ""))
-        except ValueError:
-            continue  # malformed JSON-LD is common; it is only a fallback
+    for script in head.elements:
+        if script.name == "script" and script.get("type") == "application/ld+json":
+            try:
+                blocks.append(json.loads(script.string or ""))
+            except ValueError:
+                continue  # malformed JSON-LD is common; it is only a fallback
     return blocks
 
 
@@ -280,31 +323,33 @@ _CATEGORY_CLASS = re.compile(
     r"^(?:[\w-]*[-_])?(?:categor(?:y|ies)|cat-links?)(?:[-_](?:links?|list|label|name|wrap\w*))?$",
     re.IGNORECASE,
 )
-_BREADCRUMB_SELECTOR = (
-    'nav[aria-label="breadcrumb" i], nav[aria-label="breadcrumbs" i], .breadcrumb, .breadcrumbs'
-)
 
 
-def _topic(soup: BeautifulSoup, title: str) -> str:
+def _topic(head: _Head, title: str) -> str:
     """Topic slug from article:section, a category link or the breadcrumbs, else ""."""
-    for source in (_meta(soup, "article:section"), _category_link(soup), _breadcrumb(soup, title)):
+    for source in (head.meta("article:section"), _category_link(head), _breadcrumb(head, title)):
         if slugify(source):
             return slugify(source)
     return ""
 
 
-def _category_link(soup: BeautifulSoup) -> str:
-    for link in soup.select("a[rel~=category]"):
-        if _clean(link.get_text()):
+def _category_link(head: _Head) -> str:
+    for link in head.elements:
+        if link.name == "a" and "category" in (link.get("rel") or []) and _clean(link.get_text()):
             return _clean(link.get_text())
-    for holder in soup.find_all(class_=_CATEGORY_CLASS):
-        if _in_menu(holder):
+    for holder in head.elements:
+        if not any(_CATEGORY_CLASS.match(c) for c in _classes(holder)) or _in_menu(holder):
             continue
         links = [holder] if holder.name == "a" else holder.find_all("a", limit=10)
         for link in links:
             if _clean(link.get_text()):
                 return _clean(link.get_text())
     return ""
+
+
+def _classes(tag: Tag) -> list[str]:
+    classes = tag.get("class") or []
+    return classes.split() if isinstance(classes, str) else list(classes)
 
 
 def _in_menu(tag: Tag) -> bool:
@@ -315,8 +360,19 @@ def _in_menu(tag: Tag) -> bool:
     return False
 
 
-def _breadcrumb(soup: BeautifulSoup, title: str) -> str:
-    for trail in soup.select(_BREADCRUMB_SELECTOR):
+def _is_breadcrumb_trail(tag: Tag) -> bool:
+    if tag.name == "nav" and str(tag.get("aria-label", "")).lower() in (
+        "breadcrumb",
+        "breadcrumbs",
+    ):
+        return True
+    return any(c.lower() in ("breadcrumb", "breadcrumbs") for c in _classes(tag))
+
+
+def _breadcrumb(head: _Head, title: str) -> str:
+    for trail in head.elements:
+        if not _is_breadcrumb_trail(trail):
+            continue
         crumbs = [_clean(a.get_text(" ")) for a in trail.find_all("a")]
         if not crumbs:
             crumbs = [_clean(li.get_text(" ")) for li in trail.find_all("li")]
@@ -340,22 +396,29 @@ def _related_links(soup: BeautifulSoup, base: str) -> list[Link]:
     """Collect links listed as related reading, and remove them from the page."""
     found: list[Tag] = []
     used: list[Tag] = []
-    for label in soup.find_all(string=RELATED_LABEL):
+    labels = [
+        node
+        for node in soup.descendants
+        if type(node) is NavigableString and RELATED_LABEL.match(node)
+    ]
+    for label in labels:
         block = _label_block(label)
-        if block is None or block.decomposed or any(b is block for b in used):
+        if block is None or _chrome.removed(block) or any(b is block for b in used):
             continue
         links, consumed = _links_after_label(block)
         if links:
             found.extend(links)
             used.extend(consumed)
-    for holder in soup.find_all(_is_related_holder):
-        if holder.decomposed or any(_contains(u, holder) for u in used):
+    for holder in soup.find_all(True):
+        if _chrome.removed(holder) or not _is_related_holder(holder):
             continue
-        found.extend(holder.find_all("a", href=True))
+        if any(_contains(u, holder) for u in used):
+            continue
+        found.extend(_links(holder))
         used.append(holder)
     related = _as_links(found, base)
     for tag in used:
-        if not tag.decomposed:
+        if not _chrome.removed(tag):
             tag.decompose()
     return related
 
@@ -366,7 +429,7 @@ def _contains(outer: Tag, inner: Tag) -> bool:
 
 def _label_block(label: NavigableString) -> Tag | None:
     """The paragraph or heading holding a "Related Topics" label, if the label is one."""
-    if isinstance(label, PreformattedString) or label.find_parent("a"):
+    if any(p.name == "a" for p in label.parents):
         return None  # a "Read more" link is a teaser, not a label
     block = label.parent
     while block is not None and block.name not in (
@@ -380,9 +443,8 @@ def _label_block(label: NavigableString) -> Tag | None:
         block = block.parent
     if block is None:
         return None
-    own_text = "".join(
-        str(s) for s in block.find_all(string=True) if not s.find_parent("a") or s is label
-    )
+    linked = sum(len(a.get_text()) for a in block.find_all("a"))
+    own_text = block.get_text()[: max(0, len(block.get_text()) - linked)]
     if len(_clean(own_text)) > 60:
         return None  # a sentence that merely mentions related articles
     return block
@@ -390,11 +452,11 @@ def _label_block(label: NavigableString) -> Tag | None:
 
 def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
     """Links in the label's own block plus the link lists/paragraphs right after it."""
-    links = block.find_all("a", href=True)
+    links = _links(block)
     consumed = [block]
     for sibling in block.find_next_siblings():
         if sibling.name in ("ul", "ol") or (links == [] and sibling.name in ("div", "section")):
-            sibling_links = sibling.find_all("a", href=True)
+            sibling_links = _links(sibling)
             if not sibling_links or _chrome.link_density(sibling) < 0.5:
                 break
             links.extend(sibling_links)
@@ -402,7 +464,7 @@ def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
             if sibling.name != "ul" and sibling.name != "ol":
                 break
         elif sibling.name in ("p", "li", "div") and _is_link_line(sibling):
-            links.extend(sibling.find_all("a", href=True))
+            links.extend(_links(sibling))
             consumed.append(sibling)
         else:
             break
@@ -411,7 +473,11 @@ def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
 
 def _is_link_line(tag: Tag) -> bool:
     text = _clean(tag.get_text(" "))
-    return bool(text) and bool(tag.find("a", href=True)) and _chrome.link_density(tag) >= 0.8
+    return bool(text) and bool(_links(tag)) and _chrome.link_density(tag) >= 0.8
+
+
+def _links(tag: Tag) -> list[Tag]:
+    return [a for a in tag.find_all("a") if a.get("href")]
 
 
 def _is_related_holder(tag: Tag) -> bool:
@@ -420,9 +486,9 @@ def _is_related_holder(tag: Tag) -> bool:
     if not any(w == "related" for w in _chrome.attr_words(tag)):
         return False
     # Never the article's own wrapper, whatever its class says.
-    return (
-        tag.find(["h1", "article", "main"]) is None
-        and tag.find(attrs={"itemprop": "articleBody"}) is None
+    return not any(
+        t.name in ("h1", "article", "main") or t.get("itemprop") == "articleBody"
+        for t in tag.find_all(True)
     )
 
 
@@ -445,7 +511,7 @@ def _as_links(anchors: list[Tag], base: str) -> list[Link]:
 
 
 def _body_roots(soup: BeautifulSoup, semantic: Tag | None) -> list[Tag]:
-    if semantic is not None and not semantic.decomposed:
+    if semantic is not None and not _chrome.removed(semantic):
         return [semantic]
     body = soup.body or soup
     return _chrome.scored_body(body)
