@@ -361,7 +361,7 @@ def scored_body(root: Tag) -> list[Tag]:
     final = {key: s * (1 - link_density(nodes[key])) for key, s in scores.items()}
     top_key = max(final, key=final.__getitem__)
     top = _widen(nodes[top_key], final, nodes)
-    return _with_siblings(top, final)
+    return _with_siblings(top, final, final[top_key])
 
 
 def _ancestors(tag: Tag, depth: int) -> list[Tag]:
@@ -406,12 +406,15 @@ def _widen(top: Tag, final: dict[int, float], nodes: dict[int, Tag]) -> Tag:
     return top
 
 
-def _with_siblings(top: Tag, final: dict[int, float]) -> list[Tag]:
-    """The winner plus neighbouring blocks that clearly belong to the same article."""
+def _with_siblings(top: Tag, final: dict[int, float], best: float) -> list[Tag]:
+    """The winner plus neighbouring blocks that clearly belong to the same article.
+
+    ``best`` is the winning score (``top`` itself may be an unscored wrapper of the winner).
+    """
     parent = top.parent
     if parent is None or parent.name in ("html", "[document]"):
         return [top]
-    threshold = max(10.0, final.get(id(top), 0) * 0.2)
+    threshold = max(10.0, best * 0.2)
     top_classes = top.get("class")
     picked = []
     for sib in parent.children:
@@ -422,7 +425,7 @@ def _with_siblings(top: Tag, final: dict[int, float]) -> list[Tag]:
             continue
         score = final.get(id(sib), 0.0)
         if top_classes and sib.get("class") == top_classes:
-            score += final.get(id(top), 0) * 0.2
+            score += best * 0.2
         if score >= threshold or (sib.name == "p" and _looks_like_content(sib)):
             picked.append(sib)
     return picked
