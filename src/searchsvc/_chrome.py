@@ -54,6 +54,7 @@ CHROME_PREFIXES = (
     "cookie", "consent", "share", "social", "comment", "newsletter", "subscri", "sidebar",
     "widget", "breadcrumb", "footer", "header", "advert", "sponsor", "promo", "navbar",
 )  # fmt: skip
+EMBED_WORDS = frozenset({"embed", "embedded", "tweet", "instagram"})
 NOT_CHROME_WORDS = frozenset({"commentary", "headerless", "promontory", "shareholder"})
 
 # Class/id words that make a container more or less likely to be the article body.
@@ -127,6 +128,8 @@ def _is_chrome_word(word: str) -> bool:
 def has_chrome_class(tag: Tag) -> bool:
     """True if the tag's class/id names it as page furniture (see CHROME_WORDS)."""
     words = attr_words(tag)
+    if EMBED_WORDS.intersection(words):
+        return False  # an embedded post the author quoted ("social-media-embed") is content
     return any(_is_chrome_word(w) for w in words)
 
 
