@@ -47,6 +47,8 @@ CHROME_WORDS = frozenset(
         "taboola", "paywall", "signup", "toolbar", "byline", "author", "tags", "tagcloud",
         "pagination", "pager", "skip", "print", "masthead", "related", "recirc", "caption",
         "captions", "credit", "credits", "gallery", "slideshow", "lightbox", "carousel",
+        "swiper", "teaser", "teasers", "trending", "popular", "recommended", "recommendations",
+        "rail", "rollover", "popover", "tooltip", "hovercard", "playlist",
     }
 )  # fmt: skip
 # Longer words also match as a prefix of a class word ("sharebar", "commentlist", "sidebar2").
@@ -72,12 +74,13 @@ PROMO_LABEL = re.compile(
     re.IGNORECASE,
 )
 PROMO_LINE = re.compile(
-    r"^\W*(?:advertisements?|sponsored(?:\s+content)?|ad|"
+    r"^\W*(?:advertisements?|adverts?|sponsored(?:\s+content)?|ad|video|photos?|close|"
     r"(?:story|article)\s+continues\s+below(?:\s+advertisement)?|continue\s+reading\s+below|"
     r"scroll\s+(?:down\s+)?to\s+continue(?:\s+with\s+content)?|"
     r"your\s+email\s+address\s+will\s+not\s+be\s+published\b.*|"
     r"required\s+fields\s+are\s+marked.*|share\s+(?:this|on)\b.*|"
-    r"(?:sign\s+up|subscribe)\s+(?:for|to)\s+(?:our|the)\s+\w+\s+newsletter.*)\W*$",
+    r"(?:sign\s+up|subscribe)\s+(?:for|to)\s+(?:our|the)\s+\w+\s+newsletter.*)\W*$"
+    r"|^\[(\w+)\b[^\]]*\].*\[/\1\]$",  # an unrendered WordPress shortcode
     re.IGNORECASE,
 )
 # Headings that open a reader-comments section; everything from there on is not the article.
@@ -277,12 +280,15 @@ def _drop_from(tag: Tag) -> None:
     tag.decompose()
 
 
-def is_promo_line(text: str, link_chars: int) -> bool:
+def is_promo_line(text: str, link_chars: int, paragraph: bool = True) -> bool:
     """A one-line ad or cross-promotion ("[Also Explore: X]", "Advertisement", "See also: X")."""
     if len(text) > 200:
         return False
     if PROMO_LINE.match(text):
         return True
+    linked = link_chars >= 0.9 * len(text.replace(" ", ""))
+    if paragraph and linked and len(text.split()) <= 25:
+        return True  # a paragraph that is only a link: a teaser for another page
     label = PROMO_LABEL.match(text)
     if not label:
         return False

@@ -599,7 +599,11 @@ def _blocks(roots: list[Tag]) -> list[_Block]:
     for root in roots:
         walker.walk(root, root.name or "div")
         walker.flush(root.name or "div")
-    return [b for b in walker.blocks if not _chrome.is_promo_line(b.text, b.link_chars)]
+    return [
+        b
+        for b in walker.blocks
+        if not _chrome.is_promo_line(b.text, b.link_chars, paragraph=b.kind in ("p", "div"))
+    ]
 
 
 def _is_heading_paragraph(block: _Block, following: _Block | None) -> bool:
