@@ -48,13 +48,17 @@ CHROME_WORDS = frozenset(
         "pagination", "pager", "skip", "print", "masthead", "related", "recirc", "caption",
         "captions", "credit", "credits", "gallery", "slideshow", "lightbox", "carousel",
         "swiper", "teaser", "teasers", "trending", "popular", "recommended", "recommendations",
-        "rail", "rollover", "popover", "tooltip", "hovercard", "playlist",
+        "rail", "rollover", "popover", "tooltip", "hovercard", "playlist", "copyright",
     }
 )  # fmt: skip
 # Longer words also match as a prefix of a class word ("sharebar", "commentlist", "sidebar2").
 CHROME_PREFIXES = (
     "cookie", "consent", "share", "social", "comment", "newsletter", "subscri", "sidebar",
     "widget", "breadcrumb", "footer", "header", "advert", "sponsor", "promo", "navbar",
+)  # fmt: skip
+SCREEN_READER_CLASSES = frozenset(
+    {"sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden", "visuallyhidden",
+     "off-screen", "offscreen", "a11y-only", "element-invisible", "u-hidden-visually"}
 )  # fmt: skip
 EMBED_WORDS = frozenset({"embed", "embedded", "tweet", "instagram"})
 NOT_CHROME_WORDS = frozenset({"commentary", "headerless", "promontory", "shareholder"})
@@ -70,7 +74,7 @@ PROMO_LABEL = re.compile(
     r"^\W*(?:also\s+(?:explore|read|see|check|watch|like)|read\s+(?:also|more|next)|see\s+also"
     r"|related(?:\s+\w+)?|recommended(?:\s+\w+)?|don['\u2019]?t\s+miss|must\s+read|more\s+from\b.*"
     r"|you\s+(?:may|might)\s+also\s+like|suggested(?:\s+\w+)?|click\s+here|watch|listen"
-    r"|more|further\s+reading|sponsored)\s*[:|\-\u2013\u2014]",
+    r"|more|further\s+reading|sponsored)(?:\s*[:|\-\u2013\u2014]|\W*$)",
     re.IGNORECASE,
 )
 PROMO_LINE = re.compile(
@@ -132,7 +136,8 @@ def has_chrome_class(tag: Tag) -> bool:
     """True if the tag's class/id names it as page furniture (see CHROME_WORDS)."""
     words = attr_words(tag)
     if EMBED_WORDS.intersection(words):
-        return False  # an embedded post the author quoted ("social-media-embed") is content
+        # An embedded post the author quoted ("social-media-embed") is content, not a share bar.
+        words = [w for w in words if not w.startswith(("social", "share"))]
     return any(_is_chrome_word(w) for w in words)
 
 
@@ -148,8 +153,12 @@ def class_weight(tag: Tag) -> int:
 
 
 def is_hidden(tag: Tag) -> bool:
-    """Hidden from readers: the hidden attribute, aria-hidden=true or an inline display:none."""
+    """Hidden from readers: the hidden attribute, aria-hidden=true, an inline display:none, or
+    a screen-reader-only class ("Image copyright", "Posted on" labels)."""
     if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    classes = tag.get("class")
+    if classes and any(str(c).lower() in SCREEN_READER_CLASSES for c in classes):
         return True
     style = tag.get("style")
     return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
@@ -262,7 +271,11 @@ def _is_ancestor(tag: Tag, node: Tag) -> bool:
 
 
 def strip_promos(root: Tag) -> None:
-    """Drop inline promo and comment sections inside the article body."""
+    """Drop lists of links and reader-comment sections inside the article body."""
+    for listing in elements(root, "ul", "ol"):
+        items = [li for li in listing.find_all("li") if not removed(li)]
+        if len(items) >= 2 and all(link_density(li) >= 0.9 for li in items):
+            listing.decompose()  # "more stories" lists; an article's own lists are mostly text
     for heading in elements(root, "h2", "h3", "h4", "h5", "h6", "p", "div"):
         if removed(heading):
             continue
@@ -282,13 +295,12 @@ def _drop_from(tag: Tag) -> None:
 
 def is_promo_line(text: str, link_chars: int, paragraph: bool = True) -> bool:
     """A one-line ad or cross-promotion ("[Also Explore: X]", "Advertisement", "See also: X")."""
+    if paragraph and link_chars >= 0.9 * len(text.replace(" ", "")):
+        return True  # a paragraph of nothing but links: teasers for other pages
     if len(text) > 200:
         return False
     if PROMO_LINE.match(text):
         return True
-    linked = link_chars >= 0.9 * len(text.replace(" ", ""))
-    if paragraph and linked and len(text.split()) <= 25:
-        return True  # a paragraph that is only a link: a teaser for another page
     label = PROMO_LABEL.match(text)
     if not label:
         return False
