@@ -75,7 +75,7 @@ def make_schema() -> Schema:
         heading=TEXT(analyzer=ranked, stored=True, phrase=False),
         body=TEXT(analyzer=ranked),
         text=STORED(),
-        words=TEXT(analyzer=word_analyzer(), phrase=False, spelling=True),
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
     )
 
 

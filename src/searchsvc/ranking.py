@@ -11,6 +11,7 @@ part of the on-disk format: renaming one needs a ``--rebuild``.
 
 from __future__ import annotations
 
+import re
 from math import log
 
 import Stemmer
@@ -99,3 +100,32 @@ class BM25(scoring.BM25F):
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
         return lucene_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
+
+
+# The same analysis without Whoosh's token objects: for queries and snippets, where
+# per-token Python overhead is the cost. ``tests/test_ranking.py`` keeps both in step.
+_word_re = re.compile(WORD_PATTERN)
+_stemmer = Stemmer.Stemmer("english")
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents, as the analyzer does."""
+    word = word.lower()
+    return word if word.isascii() else word.translate(accent_map)
+
+
+def term_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, index term) of every non-stop word in ``text``."""
+    spans, words = [], []
+    for m in _word_re.finditer(text):
+        word = fold(m.group())
+        if word not in STOP_WORDS:
+            spans.append((m.start(), m.end()))
+            words.append(word)
+    return [(s, e, t) for (s, e), t in zip(spans, _stemmer.stemWords(words), strict=True)]
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of ``text``, in order, repeats kept."""
+    words = [w for w in map(fold, _word_re.findall(text)) if w not in STOP_WORDS]
+    return _stemmer.stemWords(words)

@@ -24,13 +24,14 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
-from .ranking import BM25, text_analyzer, word_analyzer
+from .ranking import STOP_WORDS, WORD_PATTERN, fold, term_spans, terms, word_analyzer
+from .scorer import Generation, generation_for, rank_articles, score, topic_counts
 
-TITLE_BOOST = 1.0
-HEADING_BOOST = 0.5
 PREFIX_MIN = 2
 PREFIX_EXPANSIONS = 32
 MAX_TERMS = 64
@@ -108,39 +109,31 @@ def parse_query(text: str) -> ParsedQuery:
     return parsed
 
 
-# --- building the Whoosh query --------------------------------------------------------------
+# --- building the query ---------------------------------------------------------------------
 
-_ranked = text_analyzer()
 _plain = word_analyzer()
 
 
-def stems(text: str) -> list[str]:
-    """The index terms of ``text``: what the ranked fields hold for it."""
-    return [t.text for t in _ranked(text)]
-
-
 def _phrase_query(text: str) -> wq.Query | None:
-    tokens = [(t.text, t.pos) for t in _ranked(text, positions=True)]
-    if not tokens:
+    """A Whoosh query for a quoted phrase (a term when one word is left after stop words)."""
+    spans = term_spans(text)
+    if not spans:
         return None
-    if len(tokens) == 1:
-        return wq.Term("body", tokens[0][0])
-    # Stop words leave gaps in positions; allow exactly those gaps.
-    slop = max(b[1] - a[1] for a, b in pairwise(tokens))
-    return wq.Phrase("body", [t for t, _ in tokens], slop=slop)
+    if len(spans) == 1:
+        return wq.Term("body", spans[0][2])
+    # Stop words leave gaps in positions; allow as many as the phrase has.
+    positions = [
+        i for i, m in enumerate(_WORDS.finditer(text)) if fold(m.group()) not in STOP_WORDS
+    ]
+    slop = max(b - a for a, b in pairwise(positions))
+    return wq.Phrase("body", [t for _, _, t in spans], slop=slop)
 
 
-def _term_clauses(term: str, weight: float) -> list[wq.Query]:
-    clauses = [wq.Term("body", term, boost=weight)]
-    if TITLE_BOOST:
-        clauses.append(wq.Term("title", term, boost=weight * TITLE_BOOST))
-    if HEADING_BOOST:
-        clauses.append(wq.Term("heading", term, boost=weight * HEADING_BOOST))
-    return clauses
+_WORDS = re.compile(WORD_PATTERN)
 
 
 def _expand_prefix(reader, prefix: str) -> list[str]:
-    """The most common index terms of words starting with ``prefix``, at most a few dozen."""
+    """The index terms of the most common words starting with ``prefix``, a few dozen at most."""
     prefix = "".join(t.text for t in _plain(prefix))
     if not prefix:
         return []
@@ -153,80 +146,40 @@ def _expand_prefix(reader, prefix: str) -> list[str]:
     candidates.sort(reverse=True)
     out: list[str] = []
     for _, word in candidates[:PREFIX_EXPANSIONS]:
-        for s in stems(word):
-            if s not in out:
-                out.append(s)
+        for t in terms(word):
+            if t not in out:
+                out.append(t)
     return out
 
 
 @dataclass
 class BuiltQuery:
-    query: wq.Query
-    terms: set[str]  # index terms that count as a match, for snippets
+    weights: dict[str, float]  # index term -> query weight (how often it was typed)
+    required: list[wq.Query]  # phrases every result must contain
+    excluded: list[wq.Query]  # words and phrases no result may contain
     words: list[str]  # the reader's plain words, for "did you mean"
 
 
 def build_query(parsed: ParsedQuery, reader) -> BuiltQuery:
-    """Turn a parsed query into a Whoosh query: ranked words OR'ed, phrases required.
+    """Weigh the query's terms and collect its required and excluded parts.
 
-    A word typed twice counts twice (Whoosh's Or would fold the duplicates away).
+    A word typed twice counts twice; words of a required phrase also rank; a prefix spreads
+    one word's weight over its expansions.
     """
     weights: Counter[str] = Counter()
-    for word in parsed.words:
-        weights.update(stems(word))
-    terms = set(weights)
-    should: list[wq.Query] = []
-    for term, count in list(weights.items())[:MAX_TERMS]:
-        should.extend(_term_clauses(term, float(count)))
+    for word in parsed.words + parsed.phrases:
+        weights.update(terms(word))
     for prefix in parsed.prefixes:
         expanded = _expand_prefix(reader, prefix)
-        terms.update(expanded)
-        if expanded:
-            should.append(wq.Or([wq.Term("body", t) for t in expanded]))
-        else:
-            should.append(wq.NullQuery)
-    must = [q for q in map(_phrase_query, parsed.phrases) if q is not None]
-    for phrase in parsed.phrases:
-        terms.update(stems(phrase))
-    if must and should:
-        q: wq.Query = wq.AndMaybe(wq.And(must), wq.Or(should))
-    elif must:
-        q = wq.And(must)
-    else:
-        q = wq.Or(should)
+        for t in expanded:
+            weights[t] += 1.0 / len(expanded)
+    weights = Counter(dict(weights.most_common(MAX_TERMS)))
+    required = [q for q in map(_phrase_query, parsed.phrases) if q is not None]
     excluded = [q for q in map(_phrase_query, parsed.excluded) if q is not None]
-    if excluded:
-        q = wq.AndNot(q, wq.Or(excluded))
-    return BuiltQuery(q, terms, parsed.words)
+    return BuiltQuery(dict(weights), required, excluded, parsed.words)
 
 
 # --- sessions --------------------------------------------------------------------------------
-
-
-@dataclass
-class DocTable:
-    """Per-generation arrays: docnum -> article ordinal and topic ordinal."""
-
-    article_of: np.ndarray
-    topic_of: np.ndarray
-    topics: list[str]
-
-    @classmethod
-    def load(cls, reader) -> DocTable:
-        n = reader.doc_count_all()
-        articles = reader.column_reader("article_id")
-        topics_col = reader.column_reader("topic")
-        article_ids: dict[str, int] = {}
-        topic_ids: dict[str, int] = {}
-        article_of = np.empty(n, dtype=np.int64)
-        topic_of = np.empty(n, dtype=np.int32)
-        for docnum in range(n):
-            article_of[docnum] = article_ids.setdefault(articles[docnum], len(article_ids))
-            topic_of[docnum] = topic_ids.setdefault(topics_col[docnum], len(topic_ids))
-        names = [""] * len(topic_ids)
-        for name, i in topic_ids.items():
-            names[i] = name.decode() if isinstance(name, bytes) else name
-        return cls(article_of, topic_of, names)
 
 
 class _ResultCache:
@@ -254,10 +207,6 @@ class _ResultCache:
                 self._data.popitem(last=False)
 
 
-_tables: dict[str, DocTable] = {}
-_tables_lock = threading.Lock()
-
-
 class Session:
     """One thread's view of an index folder: a searcher on the live generation.
 
@@ -269,6 +218,7 @@ class Session:
         self.cache = _ResultCache(cache_size)
         self.opened: OpenIndex | None = None
         self.searcher = None
+        self.arrays: Generation | None = None
 
     def refresh(self) -> None:
         """Follow ``current`` if it moved; cheap (one readlink) when it has not."""
@@ -278,27 +228,19 @@ class Session:
         opened = open_index(self.index_dir)
         self.close()
         self.opened = opened
-        self.searcher = opened.index.searcher(weighting=BM25())
+        self.searcher = opened.index.searcher()
+        self.arrays = generation_for(str(opened.path.resolve()), self.searcher.reader())
 
     @property
     def generation(self) -> str:
         return self.opened.name if self.opened else ""
-
-    def doc_table(self) -> DocTable:
-        key = str(self.opened.path)
-        table = _tables.get(key)
-        if table is None:
-            with _tables_lock:
-                table = _tables.get(key) or DocTable.load(self.searcher.reader())
-                _tables.clear()  # only the live generation is worth keeping
-                _tables[key] = table
-        return table
 
     def close(self) -> None:
         if self.searcher is not None:
             self.searcher.close()
         self.searcher = None
         self.opened = None
+        self.arrays = None
 
     def __enter__(self) -> Session:
         self.refresh()
@@ -365,96 +307,84 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _topic_filter(parsed: ParsedQuery) -> tuple[wq.Query | None, wq.Query | None]:
-    keep = wq.Or([wq.Term("topic", t) for t in parsed.topics]) if parsed.topics else None
-    drop = (
-        wq.Or([wq.Term("topic", t) for t in parsed.excluded_topics])
-        if parsed.excluded_topics
-        else None
-    )
-    return keep, drop
+def _doc_mask(searcher, size: int, queries: list[wq.Query]) -> np.ndarray:
+    """Sections matching every one of ``queries``."""
+    mask = np.ones(size, dtype=bool)
+    for q in queries:
+        hits = np.zeros(size, dtype=bool)
+        hits[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+        mask &= hits
+    return mask
+
+
+def _allowed(session: Session, built: BuiltQuery) -> np.ndarray:
+    gen, searcher = session.arrays, session.searcher
+    allowed = gen.live
+    if built.required:
+        allowed = allowed & _doc_mask(searcher, gen.size, built.required)
+    if built.excluded:
+        allowed = allowed & ~_doc_mask(searcher, gen.size, [wq.Or(built.excluded)])
+    return allowed
+
+
+def _topic_mask(gen: Generation, parsed: ParsedQuery) -> np.ndarray | None:
+    """Which topic ordinals pass the query's topic filters, or None for all."""
+    if not parsed.topics and not parsed.excluded_topics:
+        return None
+    keep = np.array([not parsed.topics or t in parsed.topics for t in gen.topics], dtype=bool)
+    drop = np.array([t in parsed.excluded_topics for t in gen.topics], dtype=bool)
+    return keep & ~drop
 
 
 def _run(session, text, parsed, page, per_page, facets, snippets) -> dict:
-    searcher = session.searcher
-    built = build_query(parsed, searcher.reader())
-    keep, drop = _topic_filter(parsed)
-    need = page * per_page
-    groups = _top_articles(searcher, built.query, need, keep, drop)
-    total, facet_counts = _count_matches(session, built.query, keep, drop, facets)
-    shown = list(groups.values())[(page - 1) * per_page : need]
-    results = [_result(searcher, hits, built.terms, snippets) for hits in shown]
+    gen, searcher = session.arrays, session.searcher
+    reader = searcher.reader()
+    built = build_query(parsed, reader)
+    scores = score(gen, reader, built.weights)
+    ranked = rank_articles(gen, scores, _allowed(session, built))
+    facet_counts = topic_counts(gen, ranked.article) if facets else []
+    topics_ok = _topic_mask(gen, parsed)
+    if topics_ok is not None:
+        keep = topics_ok[gen.article_topic[ranked.article]]
+        ranked.article, ranked.best_doc, ranked.best_score = (
+            ranked.article[keep],
+            ranked.best_doc[keep],
+            ranked.best_score[keep],
+        )
+    total = int(ranked.article.size)
+    first, last = (page - 1) * per_page, page * per_page
+    results = [_result(session, ranked, i, built, snippets) for i in range(first, min(last, total))]
     return {
         "query": text,
         "topic": parsed.topics[0] if len(parsed.topics) == 1 else None,
         "total": total,
         "page": page,
         "per_page": per_page,
-        "pages": math.ceil(total / per_page) if total else 0,
+        "pages": math.ceil(total / per_page),
         "results": results,
-        "facets": {"topic": facet_counts} if facets else {},
-        "suggestion": suggest(searcher, built.words, text),
+        "facets": {"topic": [{"value": t, "count": c} for t, c in facet_counts]} if facets else {},
+        "suggestion": suggest(session, built.words, text),
     }
 
 
-def _top_articles(searcher, q, need, keep, drop) -> OrderedDict[str, list]:
-    """The best ``need`` articles, each with its matching sections best first.
-
-    Sections are fetched in rounds of growing size until enough distinct articles are seen
-    or the matches run out; most pages need one round.
-    """
-    limit = max(need * 3, 10)
-    while True:
-        hits = searcher.search(q, limit=limit, filter=keep, mask=drop)
-        groups: OrderedDict[str, list] = OrderedDict()
-        for hit in hits:
-            groups.setdefault(hit["article_id"], []).append((hit.docnum, hit.score))
-        if len(groups) >= need or hits.scored_length() < limit:
-            return groups
-        limit *= 4
-
-
-def _count_matches(session, q, keep, drop, facets) -> tuple[int, list[dict]]:
-    """Matching articles in all, and per topic (the topic filter aside, so readers see the
-    counts of the topics they could switch to)."""
+def _result(session: Session, ranked, i: int, built: BuiltQuery, snippets: bool) -> dict:
     searcher = session.searcher
-    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-    table = session.doc_table()
-    if drop is not None and docs.size:
-        docs = np.setdiff1d(docs, np.fromiter(searcher.docs_for_query(drop), dtype=np.int64))
-    counts: list[dict] = []
-    if facets and docs.size:
-        firsts = _first_section_per_article(table, docs)
-        per_topic = np.bincount(table.topic_of[firsts], minlength=len(table.topics))
-        counts = [
-            {"value": table.topics[i], "count": int(c)}
-            for i, c in sorted(enumerate(per_topic), key=lambda ic: (-ic[1], table.topics[ic[0]]))
-            if c
-        ]
-    if keep is not None and docs.size:
-        wanted = np.fromiter(searcher.docs_for_query(keep), dtype=np.int64)
-        docs = np.intersect1d(docs, wanted)
-    total = int(np.unique(table.article_of[docs]).size) if docs.size else 0
-    return total, counts
-
-
-def _first_section_per_article(table: DocTable, docs: np.ndarray) -> np.ndarray:
-    _, first = np.unique(table.article_of[docs], return_index=True)
-    return docs[first]
-
-
-def _result(searcher, hits: list, terms: set[str], snippets: bool) -> dict:
-    best_doc, best_score = hits[0]
+    article = ranked.article[i]
+    best_doc = int(ranked.best_doc[i])
     best = searcher.stored_fields(best_doc)
+    same = ranked.docs[session.arrays.article_of[ranked.docs] == article]
+    same_scores = ranked.doc_scores[session.arrays.article_of[ranked.docs] == article]
     more = []
-    for docnum, score in hits[1:]:
-        f = searcher.stored_fields(docnum)
+    for j in np.argsort(-same_scores, kind="stable"):
+        if int(same[j]) == best_doc:
+            continue
+        f = searcher.stored_fields(int(same[j]))
         more.append(
             {
                 "heading": f["heading"],
                 "anchor": f["anchor"],
                 "url": section_url(f["url"], f["anchor"]),
-                "score": round(score, 4),
+                "score": round(float(same_scores[j]), 4),
             }
         )
     return {
@@ -465,8 +395,8 @@ def _result(searcher, hits: list, terms: set[str], snippets: bool) -> dict:
         "heading": best["heading"],
         "anchor": best["anchor"],
         "published": best.get("published"),
-        "score": round(best_score, 4),
-        "snippet": make_snippet(best["text"], terms) if snippets else None,
+        "score": round(float(ranked.best_score[i]), 4),
+        "snippet": make_snippet(best["text"], set(built.weights)) if snippets else None,
         "more_sections": more,
     }
 
@@ -484,7 +414,7 @@ def make_snippet(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     Everything but the marks is HTML-escaped, so the result is safe to put in a page as is.
     """
     text = text[:20000]  # long sections: the first screenfuls hold the useful window
-    spans = [(t.startchar, t.endchar, t.text) for t in _ranked(text, chars=True) if t.text in terms]
+    spans = [span for span in term_spans(text) if span[2] in terms]
     start, end = _best_window(text, spans, size)
     shown = [(s, e) for s, e, _ in spans if s >= start and e <= end]
     out, pos = [], start
@@ -526,18 +456,26 @@ def _cut(text: str, end: int) -> int:
 # --- did you mean ----------------------------------------------------------------------------
 
 
-def suggest(searcher, words: list[str], text: str) -> str | None:
-    """The query with its unknown words replaced by the closest known ones, or None."""
+def suggest(session: Session, words: list[str], text: str) -> str | None:
+    """The query with its unknown words replaced by the closest known ones, or None.
+
+    A word is unknown when none of its index terms occurs anywhere; its replacement is the
+    most common word within two edits (rapidfuzz does the distance work in C).
+    """
+    gen, reader = session.arrays, session.searcher.reader()
     replacements = {}
     for word in words:
-        typed = "".join(t.text for t in _plain(word))
-        if not typed or not stems(word):
-            continue  # a stop word or punctuation
-        if any(searcher.doc_frequency("body", s) for s in stems(word)):
-            continue
-        found = searcher.suggest("words", typed, limit=1, maxdist=2)
-        if found and found[0] != typed:
-            replacements[word] = found[0]
+        word_terms = terms(word)
+        if not word_terms or any(gen.doc_frequency(reader, t) for t in word_terms):
+            continue  # a stop word, or known
+        typed = fold(word)
+        vocabulary, counts = gen.vocabulary(reader)
+        close = process.extract(
+            typed, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=50
+        )
+        if close:
+            best = min(close, key=lambda c: (c[1], -counts[c[2]]))
+            replacements[word] = best[0]
     if not replacements:
         return None
     pattern = re.compile("|".join(re.escape(w) for w in sorted(replacements, key=len)[::-1]))
