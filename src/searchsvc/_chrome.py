@@ -33,6 +33,8 @@ CHROME_ROLES = frozenset(
 
 # Share of the page's unlinked text that marks an element as (a wrapper of) the article.
 MAIN_TEXT_SHARE = 0.4
+# ...and the least text such a wrapper holds: a page of nothing but chrome has no article.
+MIN_WRAPPER_TEXT = 200
 
 # Words of class/id values that mark chrome. A class value is split into words at '-', '_',
 # spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share" while
@@ -249,8 +251,9 @@ def remove_chrome(soup: BeautifulSoup, keep: Iterable[Tag] = ()) -> None:
 
     Class words are a hint, not proof: page builders call every block a "widget", and sites
     give the article's wrapper classes like "content-with-sidebar" or "pagination-first". So a
-    would-be chrome element survives when it holds a good share of the page's unlinked text,
-    or contains one of ``keep`` (the article body found from semantic markup).
+    would-be chrome element survives when it holds a good share of the page's unlinked text
+    (and at least MIN_WRAPPER_TEXT characters of it), or contains one of ``keep`` (the article
+    body found from semantic markup).
     """
     body = soup.body or soup
     prose = prose_lengths(body)
@@ -261,7 +264,8 @@ def remove_chrome(soup: BeautifulSoup, keep: Iterable[Tag] = ()) -> None:
             continue
         if any(k is tag or _is_ancestor(tag, k) for k in keep):
             continue
-        if total and prose.get(id(tag), 0) >= MAIN_TEXT_SHARE * total:
+        size = prose.get(id(tag), 0)
+        if size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total:
             continue
         tag.decompose()
 

@@ -95,6 +95,7 @@ _TITLE_SUFFIX = re.compile(
 _BR = "\x1e"  # stands for <br> while text is gathered; two in a row split a block
 _BR_BREAK = re.compile(_BR + r"\s*" + _BR + r"[\s" + _BR + r"]*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_TAG = re.compile(r"<[a-zA-Z!?/]")
 _WHATWG_ALIASES = {
     "iso-8859-1": "windows-1252",
     "latin-1": "windows-1252",
@@ -173,6 +174,8 @@ def _parse(html: str | bytes) -> BeautifulSoup:
         html = _decode(bytes(html))
     if not html.strip():
         raise ExtractError("empty input")
+    if not _TAG.search(html):
+        raise ExtractError("not HTML: no markup found")
     soup = BeautifulSoup(html, "lxml")
     if soup.find(["html", "body", "head", "p", "div"]) is None:
         raise ExtractError("not HTML: no markup found")

@@ -1,0 +1,398 @@
+"""extract_article on small hand-built pages: sections, anchors, metadata, chrome and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchsvc.extract import ExtractError, extract_article, slugify
+
+
+def page(body: str, head: str = "", title: str = "Test Page | Site") -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def article(inner: str, head: str = "", **kwargs) -> object:
+    return extract_article(page(f"<article>{inner}</article>", head), article_id="a1", **kwargs)
+
+
+BODY = "<p>Plenty of ordinary article text sits here so the body is easy to find on the page.</p>"
+
+# The founding page's real shape (text from the seed article, trimmed): site chrome around an
+# <h1>, a lead, plain "Heading:" paragraphs, an inline promo, a "Related Topics:" run of link
+# paragraphs, a comment form, a footer, a cookie banner and scripts.
+SEED = """<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">
+<title>How Does Diazepam Work For Back Pain? - Health Site</title>
+<link rel="canonical" href="https://health.example/diazepam-back-pain/">
+<script>window.dataLayer = [{"page": "article"}];</script>
+<style>.cookie-notice { position: fixed; }</style></head>
+<body class="post-template-default single single-post">
+<a class="skip-link screen-reader-text" href="#content">Skip to content</a>
+<header id="masthead" class="site-header"><div class="site-branding">
+<p class="site-title"><a href="/">Health Site</a></p></div>
+<nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu">
+<li><a href="/">Home</a></li><li><a href="/category/medicines/">Medicines</a></li>
+<li><a href="/contact/">Contact Us</a></li></ul></nav></header>
+<div id="content" class="site-content"><div id="primary" class="content-area">
+<main id="main" class="site-main">
+<article id="post-42" class="post-42 post type-post status-publish category-medicines">
+<header class="entry-header"><h1 class="entry-title">How Does Diazepam Work For Back Pain?</h1>
+<div class="entry-meta"><span class="posted-on">Posted on
+<time datetime="2024-01-21T10:00:00+00:00">January 21, 2024</time></span>
+<span class="byline"> by admin</span></div></header>
+<div class="entry-content">
+<p>How Does Diazepam Work For Back Pain? Back pain is a prevalent issue affecting millions
+worldwide, impacting daily activities and diminishing overall quality of life.</p>
+<p>Understanding Back Pain:</p>
+<p>Before delving into the role of diazepam, it&#8217;s essential to grasp the complexities of
+back pain. Muscle spasms are a common symptom associated with back pain.</p>
+<p>Diazepam and Its Mechanism of Action:</p>
+<p>Diazepam, commonly known by the brand name Valium, belongs to the benzodiazepine class.</p>
+<p>GABA acts as a calming agent in the brain, inhibiting excessive neural activity.</p>
+<p>Efficacy in Back Pain Management:</p>
+<p>Several studies have explored the efficacy of diazepam in the management of back pain.</p>
+<p>[Also Explore: <a href="https://health.example/quaalude-300mg/">Quaalude 300mg</a>]</p>
+<p>However, it&#8217;s crucial to note that diazepam is not without its drawbacks.</p>
+<p>In conclusion, diazepam, with its muscle relaxant properties, has shown promise.</p>
+<p>As with any medication, it is crucial to consult with a healthcare professional.</p>
+<p>Related Topics: <a href="https://health.example/diazepam-and-alprazolam/">Can You Take
+Diazepam And Alprazolam Together?</a></p>
+<p><a href="/diazepam-muscle-relaxant/">How Does Diazepam Work As A Muscle Relaxant</a></p>
+<p><a href="/diazepam-alcohol-withdrawal/">How Does Diazepam Work For Alcohol Withdrawal</a></p>
+<p><a href="/diazepam-anxiety/">How Does Diazepam Work For Anxiety?</a></p>
+<p><a href="/siazepam-seizures/">How Does Siazepam Work For Seizures?</a></p>
+</div></article>
+<div id="comments" class="comments-area"><div id="respond" class="comment-respond">
+<h3 id="reply-title" class="comment-reply-title">Leave a Comment</h3>
+<form action="/wp-comments-post.php" method="post" id="commentform">
+<p class="comment-notes">Your email address will not be published. Required fields are
+marked *</p><p><textarea name="comment"></textarea></p>
+<p><input type="submit" value="Post Comment"></p></form></div></div>
+</main></div></div>
+<footer id="colophon" class="site-footer"><p>&copy; 2024 Health Site. All rights reserved.</p>
+</footer>
+<div id="cookie-notice" class="cookie-notice">We use cookies to give you the best experience.
+<a href="/privacy/">Privacy Policy</a> <button>Accept</button></div>
+<script>console.log("tracking");</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return extract_article(SEED, article_id="diazepam-back-pain", default_topic="medicines")
+
+
+def test_seed_sections_follow_the_plain_colon_headings(seed):
+    assert [s.heading for s in seed.sections] == [
+        "",
+        "Understanding Back Pain",
+        "Diazepam and Its Mechanism of Action",
+        "Efficacy in Back Pain Management",
+    ]
+    assert seed.sections[0].text.startswith("How Does Diazepam Work For Back Pain? Back pain")
+
+
+def test_seed_last_section_keeps_paragraphs_after_the_promo(seed):
+    efficacy = seed.sections[-1].text
+    assert "However, it\u2019s crucial to note" in efficacy
+    assert "In conclusion, diazepam" in efficacy
+    assert "Also Explore" not in efficacy
+
+
+def test_seed_related_topics_are_links_not_text(seed):
+    assert [link.title for link in seed.related] == [
+        "Can You Take Diazepam And Alprazolam Together?",
+        "How Does Diazepam Work As A Muscle Relaxant",
+        "How Does Diazepam Work For Alcohol Withdrawal",
+        "How Does Diazepam Work For Anxiety?",
+        "How Does Siazepam Work For Seizures?",
+    ]
+    assert seed.related[1].url == "https://health.example/diazepam-muscle-relaxant/"
+    assert "Related Topics" not in seed.text
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Also Explore",
+        "Quaalude",
+        "Leave a Comment",
+        "email address",
+        "Skip to content",
+        "Contact Us",
+        "All rights reserved",
+        "cookies",
+        "tracking",
+        "dataLayer",
+        "Posted on",
+    ],
+)
+def test_seed_text_has_no_chrome(seed, chrome):
+    assert chrome not in seed.text
+
+
+def test_seed_metadata(seed):
+    assert seed.title == "How Does Diazepam Work For Back Pain?"
+    assert seed.url == "https://health.example/diazepam-back-pain/"
+    assert seed.topic == "medicines"
+    assert seed.published == "2024-01-21T10:00:00+00:00"
+
+
+def test_heading_ids_become_anchors_and_others_are_slugged():
+    art = article(
+        f'<h1>T</h1>{BODY}<h2 id="why-it-hurts">Causes</h2>{BODY}<h3>Nerve Pain</h3>{BODY}'
+    )
+    assert [(s.heading, s.anchor) for s in art.sections] == [
+        ("", ""),
+        ("Causes", "why-it-hurts"),
+        ("Nerve Pain", "nerve-pain"),
+    ]
+
+
+@pytest.mark.parametrize("tag", ["strong", "b"])
+def test_bold_only_paragraph_is_a_heading(tag):
+    art = article(f"{BODY}<p><{tag}>Side Effects</{tag}></p>{BODY}")
+    assert [s.heading for s in art.sections] == ["", "Side Effects"]
+    assert art.sections[1].anchor == "side-effects"
+
+
+def test_bold_words_inside_a_sentence_are_not_a_heading():
+    art = article(f"<p><strong>Note:</strong> take it with food, twice a day.</p>{BODY}")
+    assert [s.heading for s in art.sections] == [""]
+    assert art.sections[0].text.startswith("Note: take it with food")
+
+
+def test_colon_sentence_that_introduces_a_list_is_not_a_heading():
+    art = article(f"{BODY}<p>Common side effects include:</p><ul><li>Drowsiness</li></ul>")
+    assert [s.heading for s in art.sections] == [""]
+    assert "Common side effects include:\n\nDrowsiness" in art.text
+
+
+def test_duplicate_headings_get_unique_anchors():
+    art = article("".join(f"<h2>Symptoms</h2>{BODY}" for _ in range(3)))
+    assert [s.anchor for s in art.sections] == ["symptoms", "symptoms-2", "symptoms-3"]
+
+
+def test_heading_without_text_of_its_own_is_dropped():
+    art = article(f"{BODY}<h2>Treatment</h2><h3>Medicines</h3>{BODY}")
+    assert [s.heading for s in art.sections] == ["", "Medicines"]
+
+
+def test_blocks_are_separated_by_blank_lines_and_whitespace_collapsed():
+    art = article("<p>First   line\n  wraps.</p><ul><li>One</li><li>Two</li></ul>")
+    assert art.sections[0].text == "First line wraps.\n\nOne\n\nTwo"
+
+
+CATEGORY_LINK = '<span class="cat-links"><a href="/c/pain/">Pain Relief</a></span>'
+REL_CATEGORY = '<a rel="category tag" href="/c/x/">Sleep</a>'
+CRUMBS = (
+    '<nav aria-label="breadcrumb"><ol><li><a href="/">Home</a></li>'
+    '<li><a href="/mental-health/">Mental Health</a></li><li>Test Page</li></ol></nav>'
+)
+SECTION_META = '<meta property="article:section" content="Nutrition">'
+
+
+@pytest.mark.parametrize(
+    ("head", "chrome", "default", "expected"),
+    [
+        (SECTION_META, CATEGORY_LINK + CRUMBS, "folder", "nutrition"),
+        ("", REL_CATEGORY + CRUMBS, "folder", "sleep"),
+        ("", CATEGORY_LINK + CRUMBS, "folder", "pain-relief"),
+        ("", CRUMBS, "folder", "mental-health"),
+        ("", "", "Well-being", "well-being"),
+        ("", "", "", "general"),
+    ],
+    ids=["meta", "rel-category", "category-class", "breadcrumb", "default", "general"],
+)
+def test_topic_sources_in_order_of_precedence(head, chrome, default, expected):
+    html = page(f"<div class='header'>{chrome}</div><article>{BODY}</article>", head)
+    assert extract_article(html, article_id="x", default_topic=default).topic == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Mental Health", "mental-health"),
+        ("Well-being", "well-being"),
+        ("Wellbeing", "wellbeing"),
+        ("Café & Crème", "cafe-creme"),
+    ],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+def test_breadcrumb_skips_the_article_title_and_home():
+    crumbs = '<ul class="breadcrumbs"><li><a href="/">Home</a></li><li><a href="/x">Test Page</a>'
+    html = page(f"{crumbs}</ul><article>{BODY}</article>", title="Test Page")
+    assert extract_article(html, article_id="x", default_topic="fallback").topic == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("head", "base_url", "expected"),
+    [
+        ('<link rel="canonical" href="https://site.example/a/">', "", "https://site.example/a/"),
+        ('<link rel="canonical" href="/a/">', "https://site.example/", "https://site.example/a/"),
+        ("", "https://site.example/", "https://site.example/a1"),
+        ("", "", ""),
+    ],
+)
+def test_url_from_canonical_else_base_url(head, base_url, expected):
+    assert article(BODY, head, base_url=base_url).url == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "inner", "expected"),
+    [
+        (
+            '<meta property="article:published_time" content="2025-03-14T09:00:00Z">',
+            '<time datetime="2020-01-01">Jan 1</time>',
+            "2025-03-14T09:00:00Z",
+        ),
+        ("", '<time datetime="2024-05-06">May 6</time>', "2024-05-06"),
+        (
+            '<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle",'
+            ' "datePublished": "2023-07-08T10:00:00+02:00"}]}</script>',
+            "",
+            "2023-07-08T10:00:00+02:00",
+        ),
+        ("", "", None),
+    ],
+    ids=["meta", "time", "json-ld", "none"],
+)
+def test_published_sources(head, inner, expected):
+    assert article(inner + BODY, head).published == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="og:title" content="Open Graph Title">', "Open Graph Title"),
+        ("", "Heading One"),
+    ],
+)
+def test_title_from_og_then_h1(head, expected):
+    assert article(f"<h1>Heading One</h1>{BODY}", head).title == expected
+
+
+@pytest.mark.parametrize("sep", ["|", "-", "\u2013"])
+def test_title_tag_loses_site_suffix(sep):
+    html = page(f"<div>{BODY}</div>", title=f"Caffeine and Sleep {sep} Health Site")
+    assert extract_article(html, article_id="x").title == "Caffeine and Sleep"
+
+
+def test_description_from_meta():
+    head = '<meta name="description" content="How caffeine  delays sleep.">'
+    assert article(BODY, head).description == "How caffeine delays sleep."
+
+
+def test_windows_1252_bytes_decode_by_meta_charset():
+    html = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'>"
+        "</head><body><article><p>Caf\u00e9 owners said \u201cit\u2019s fine\u201d, "
+        "and the caf\u00e9 stayed open all winter long.</p></article></body></html>"
+    )
+    art = extract_article(html.encode("cp1252"), article_id="x")
+    assert "Caf\u00e9 owners said \u201cit\u2019s fine\u201d" in art.text
+    assert "\ufffd" not in art.text
+
+
+def test_entities_are_decoded():
+    art = article(
+        "<p>Fish &amp; chips, caf&eacute;&nbsp;au&nbsp;lait &mdash; &#8220;tasty&#8221;.</p>"
+    )
+    assert art.text == "Fish & chips, caf\u00e9 au lait \u2014 \u201ctasty\u201d."
+
+
+def test_escaped_script_is_text_but_script_elements_never_are():
+    inner = "<p>Type &lt;script&gt;alert(1)&lt;/script&gt; to test.</p><script>evil()</script>"
+    art = article(inner + BODY)
+    assert "Type <script>alert(1)</script> to test." in art.text
+    assert "evil()" not in art.text
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        '<div class="cookie-banner">We use cookies. Accept all</div>',
+        '<div id="gdpr-consent">Manage your consent preferences</div>',
+        '<div class="social-share"><a href="#">Share on Facebook</a> Tweet this</div>',
+        '<div class="sidebar"><h3>Popular</h3><p>Ten sidebar tips for better sleep.</p></div>',
+        "<aside><p>Also popular this week: sidebar tips.</p></aside>",
+        '<div id="comments"><p>Great article! I was wondering about dosage.</p></div>',
+        '<div class="ad-slot">Buy cheap pills now</div>',
+        '<div class="advertisement">Buy cheap pills now</div>',
+        '<div class="newsletter-signup">Subscribe to our newsletter</div>',
+        "<p hidden>Secret hidden text</p>",
+        '<p aria-hidden="true">Secret hidden text</p>',
+        '<p style="display: none">Secret hidden text</p>',
+        '<div class="header"><a href="/">Site Name Logo</a> Call us today</div>',
+        '<div class="site-footer">Terms of use, all rights reserved</div>',
+        '<div role="navigation"><a href="/a">Section A</a> Section B</div>',
+        "<p>Advertisement</p>",
+        '<p>Also Read: <a href="/x">Another Story About Pills</a></p>',
+    ],
+)
+def test_chrome_never_reaches_the_text(chrome):
+    html = page(f"<article>{BODY}{chrome}<p>Closing words of the article text.</p></article>")
+    art = extract_article(html, article_id="x")
+    inner_text = " ".join(chrome.replace(">", "> ").split())
+    for phrase in (
+        "cookies",
+        "consent",
+        "Share",
+        "sidebar",
+        "dosage",
+        "pills",
+        "newsletter",
+        "Secret",
+        "Logo",
+        "rights reserved",
+        "Section",
+        "Advertisement",
+        "Another",
+    ):
+        if phrase in inner_text:
+            assert phrase not in art.text
+    assert art.text.endswith("Closing words of the article text.")
+
+
+def test_main_content_id_is_not_chrome():
+    html = page(f'<div class="menu"><a href="/">Home</a></div><div id="main-content">{BODY}</div>')
+    assert extract_article(html, article_id="x").text == BODY[3:-4]
+
+
+def test_body_without_semantic_markup_uses_the_densest_block():
+    prose = "".join(
+        f"<p>Paragraph {i} of the story, with commas, clauses, and enough words to score.</p>"
+        for i in range(5)
+    )
+    links = "".join(f'<a href="/{i}">Other story {i}</a> ' for i in range(20))
+    html = page(f"<div class='x1'>{links}</div><div class='x2'><div>{prose}</div></div>")
+    art = extract_article(html, article_id="x")
+    assert art.text.startswith("Paragraph 0 of the story")
+    assert "Other story" not in art.text
+
+
+def test_related_links_from_a_related_block_are_absolute():
+    related = '<div class="related-posts"><h3>More</h3><a href="/b">Story B</a></div>'
+    art = article(BODY + related, '<link rel="canonical" href="https://site.example/a/">')
+    assert [(r.title, r.url) for r in art.related] == [("Story B", "https://site.example/b")]
+    assert "Story B" not in art.text
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n ", "empty"),
+        (bytes(range(256)) * 8, "not HTML"),
+        ("just some words, no markup at all", "not HTML"),
+        (page("<nav><a href='/'>Home</a></nav><div class='footer'>Contact</div>"), "no article"),
+    ],
+    ids=["empty", "whitespace", "binary", "plain-text", "no-text"],
+)
+def test_unusable_pages_raise_extract_error(html, reason):
+    with pytest.raises(ExtractError, match=reason):
+        extract_article(html, article_id="x")
