@@ -163,6 +163,14 @@ def test_bold_words_inside_a_sentence_are_not_a_heading():
     assert art.sections[0].text.startswith("Note: take it with food")
 
 
+def test_run_of_bold_paragraphs_is_text_not_headings():
+    art = article(
+        f"{BODY}<p><b>Palm Bay d. Rockledge 70-44</b></p><p><b>Rockledge 14 11</b></p>{BODY}"
+    )
+    assert [s.heading for s in art.sections] == [""]
+    assert "Palm Bay d. Rockledge 70-44\n\nRockledge 14 11" in art.text
+
+
 def test_colon_sentence_that_introduces_a_list_is_not_a_heading():
     art = article(f"{BODY}<p>Common side effects include:</p><ul><li>Drowsiness</li></ul>")
     assert [s.heading for s in art.sections] == [""]
@@ -356,6 +364,17 @@ def test_chrome_never_reaches_the_text(chrome):
         if phrase in inner_text:
             assert phrase not in art.text
     assert art.text.endswith("Closing words of the article text.")
+
+
+def test_box_around_an_email_field_is_dropped():
+    signup = (
+        "<div><h3>Get the Morning Briefing</h3><p>Top stories in your inbox.</p>"
+        "<form><input type='email' name='e'><button>Sign up</button></form>"
+        "<div>You have been successfully subscribed!</div></div>"
+    )
+    art = article(BODY + signup)
+    assert "Morning Briefing" not in art.text
+    assert "subscribed" not in art.text
 
 
 def test_main_content_id_is_not_chrome():

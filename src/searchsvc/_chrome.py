@@ -36,6 +36,10 @@ MAIN_TEXT_SHARE = 0.4
 # ...and the least text such a wrapper holds: a page of nothing but chrome has no article.
 MIN_WRAPPER_TEXT = 200
 
+# A sign-up box is at most this much text; containers that stop the search for one.
+SIGNUP_BOX_CHARS = 400
+BODY_BOUNDARY_TAGS = frozenset({"article", "main", "body", "html", "[document]"})
+
 # Words of class/id values that mark chrome. A class value is split into words at '-', '_',
 # spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share" while
 # "shadow", "masthead-content" and "main-content" match nothing.
@@ -81,7 +85,8 @@ PROMO_LABEL = re.compile(
 )
 PROMO_LINE = re.compile(
     r"^\W*(?:advertisements?|adverts?|sponsored(?:\s+content)?|ad|video|photos?|close|"
-    r"(?:story|article)\s+continues\s+below(?:\s+advertisement)?|continue\s+reading\s+below|"
+    r"(?:story|article)\s+continues\s+below(?:\s+advertisement)?|continue\s+reading(?:\s+below)?|"
+    r"(?:to\s+)?read\s+(?:the\s+)?(?:full|whole|entire)\s+(?:story|article)|read\s+article|"
     r"scroll\s+(?:down\s+)?to\s+continue(?:\s+with\s+content)?|"
     r"your\s+email\s+address\s+will\s+not\s+be\s+published\b.*|"
     r"required\s+fields\s+are\s+marked.*|share\s+(?:this|on)\b.*|"
@@ -205,6 +210,7 @@ def link_density(tag: Tag) -> float:
 def remove_junk(soup: BeautifulSoup) -> None:
     """Drop elements that never hold readable article text: scripts, styles, widgets, hidden."""
     junk = frozenset(JUNK_TAGS)
+    _remove_signup_boxes(soup)
     for node in list(soup.descendants):
         if isinstance(node, PreformattedString):
             node.extract()  # HTML comments, CDATA, doctype, processing instructions
@@ -213,6 +219,27 @@ def remove_junk(soup: BeautifulSoup) -> None:
             continue
         if tag.name in junk or is_hidden(tag):
             tag.decompose()
+
+
+def _remove_signup_boxes(soup: BeautifulSoup) -> None:
+    """Drop the box around an e-mail field (newsletter sign-up, comment form) with its pitch.
+
+    Such boxes often have no telling class ("Subscribe to the Morning Review ... You have been
+    successfully subscribed!"); the e-mail input gives them away. The box is the largest
+    ancestor with little text, never the article container itself.
+    """
+    for field in soup.find_all("input"):
+        if removed(field) or str(field.get("type", "")).lower() != "email":
+            continue
+        box = None
+        for parent in field.parents:
+            if parent.name in BODY_BOUNDARY_TAGS or parent.get("itemprop") == "articleBody":
+                break
+            if text_length(parent) > SIGNUP_BOX_CHARS:
+                break
+            box = parent
+        if box is not None:
+            box.decompose()
 
 
 def _is_chrome(tag: Tag) -> bool:

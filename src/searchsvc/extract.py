@@ -609,15 +609,23 @@ def _blocks(roots: list[Tag]) -> list[_Block]:
     ]
 
 
-def _is_heading_paragraph(block: _Block, following: _Block | None) -> bool:
-    """A paragraph that acts as a heading: bold-only and short, or a short "Title Words:" line."""
-    if block.kind == "heading" or following is None or following.kind == "heading":
+def _is_heading_paragraph(blocks: list[_Block], i: int) -> bool:
+    """A paragraph that acts as a heading: bold-only and short, or a short "Title Words:" line.
+
+    It must be followed by body text. A run of bold paragraphs (a score box, a bold intro) is
+    emphasis, not a stack of headings.
+    """
+    block = blocks[i]
+    following = blocks[i + 1] if i + 1 < len(blocks) else None
+    previous = blocks[i - 1] if i > 0 else None
+    if block.kind not in ("p", "div") or following is None or following.kind == "heading":
         return False
     words = block.text.split()
     if len(words) > MAX_HEADING_WORDS or len(block.text) > MAX_HEADING_CHARS:
         return False
-    if block.bold and block.kind in ("p", "div") and not block.text.endswith((".", ",", ";")):
-        return True
+    if block.bold:
+        in_run = following.bold or (previous is not None and previous.bold)
+        return not in_run and not block.text.endswith((".", ",", ";"))
     if block.kind != "p" or not block.text.endswith(":") or following.kind != "p":
         return False
     if re.search(r"[.!?]\s", block.text):
@@ -630,8 +638,7 @@ def _sections(blocks: list[_Block], title: str) -> list[Section]:
     """Cut blocks into sections at headings; drop the title heading and empty sections."""
     raw: list[tuple[str, str, list[str]]] = [("", "", [])]
     for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        if block.kind == "heading" or _is_heading_paragraph(block, following):
+        if block.kind == "heading" or _is_heading_paragraph(blocks, i):
             heading = block.text.rstrip(":").strip()
             if _same_text(heading, title) and not any(texts for _, _, texts in raw):
                 continue  # the article's own title repeated above the text
