@@ -489,3 +489,110 @@ def _looks_like_content(para: Tag) -> bool:
     if len(text) > 80:
         return density < 0.25
     return bool(text) and density == 0 and bool(re.search(r"\.( |$)", text))
+
+
+# --- Related reading ------------------------------------------------------------------------
+
+RELATED_LABEL = re.compile(
+    r"^\W*(?:related\s+(?:topics?|articles?|posts?|stories|reading|content|links)"
+    r"|you\s+(?:may|might)\s+also\s+like|read\s+more)\b\W*",
+    re.IGNORECASE,
+)
+_LABEL_HOLDERS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "li", "dt", "section"})
+
+
+def take_related(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """Remove the page's related-reading blocks and return their links as (text, href).
+
+    Two shapes count: a short label ("Related Topics:", "You may also like", "Read more")
+    followed by links in the same paragraph or in the link lists/paragraphs right after it,
+    and elements whose class or id says "related".
+    """
+    found: list[Tag] = []
+    used: list[Tag] = []
+    labels = [
+        node
+        for node in soup.descendants
+        if type(node) is NavigableString and RELATED_LABEL.match(node)
+    ]
+    for label in labels:
+        block = _label_block(label)
+        if block is None or removed(block) or any(b is block for b in used):
+            continue
+        links, consumed = _links_after_label(block)
+        if links:
+            found.extend(links)
+            used.extend(consumed)
+    for holder in soup.find_all(True):
+        if removed(holder) or not _is_related_holder(holder):
+            continue
+        if any(_contains(u, holder) for u in used):
+            continue
+        found.extend(_links(holder))
+        used.append(holder)
+    pairs = [(" ".join(a.get_text(" ").split()), str(a.get("href", "")).strip()) for a in found]
+    for tag in used:
+        if not removed(tag):
+            tag.decompose()
+    return pairs
+
+
+def _contains(outer: Tag, inner: Tag) -> bool:
+    return outer is inner or any(p is outer for p in inner.parents)
+
+
+def _label_block(label: NavigableString) -> Tag | None:
+    """The paragraph or heading holding a "Related Topics" label, if the label is one."""
+    if any(p.name == "a" for p in label.parents):
+        return None  # a "Read more" link is a teaser, not a label
+    block = label.parent
+    while block is not None and block.name not in _LABEL_HOLDERS:
+        block = block.parent
+    if block is None:
+        return None
+    linked = sum(len(a.get_text()) for a in block.find_all("a"))
+    own_text = block.get_text()[: max(0, len(block.get_text()) - linked)]
+    if len(" ".join(own_text.split())) > 60:
+        return None  # a sentence that merely mentions related articles
+    return block
+
+
+def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
+    """Links in the label's own block plus the link lists/paragraphs right after it."""
+    links = _links(block)
+    consumed = [block]
+    for sibling in block.find_next_siblings():
+        if sibling.name in ("ul", "ol") or (links == [] and sibling.name in ("div", "section")):
+            sibling_links = _links(sibling)
+            if not sibling_links or link_density(sibling) < 0.5:
+                break
+            links.extend(sibling_links)
+            consumed.append(sibling)
+            if sibling.name != "ul" and sibling.name != "ol":
+                break
+        elif sibling.name in ("p", "li", "div") and _is_link_line(sibling):
+            links.extend(_links(sibling))
+            consumed.append(sibling)
+        else:
+            break
+    return links, consumed
+
+
+def _is_link_line(tag: Tag) -> bool:
+    return bool(_links(tag)) and link_density(tag) >= 0.8
+
+
+def _links(tag: Tag) -> list[Tag]:
+    return [a for a in tag.find_all("a") if a.get("href")]
+
+
+def _is_related_holder(tag: Tag) -> bool:
+    if tag.name in ("html", "body", "a"):
+        return False
+    if not any(w == "related" for w in attr_words(tag)):
+        return False
+    # Never the article's own wrapper, whatever its class says.
+    return not any(
+        t.name in ("h1", "article", "main") or t.get("itemprop") == "articleBody"
+        for t in tag.find_all(True)
+    )

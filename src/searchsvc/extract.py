@@ -84,11 +84,6 @@ BLOCK_TAGS = frozenset(
         "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
-RELATED_LABEL = re.compile(
-    r"^\W*(?:related\s+(?:topics?|articles?|posts?|stories|reading|content|links)"
-    r"|you\s+(?:may|might)\s+also\s+like|read\s+more)\b\W*",
-    re.IGNORECASE,
-)
 _TITLE_SUFFIX = re.compile(
     r"^(?P<title>.+?)\s+[|:\-\u2013\u2014\u00b7\u2022]\s+(?P<site>[^|\-\u2013\u2014]{1,60})$"
 )
@@ -396,111 +391,16 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def _related_links(soup: BeautifulSoup, base: str) -> list[Link]:
-    """Collect links listed as related reading, and remove them from the page."""
-    found: list[Tag] = []
-    used: list[Tag] = []
-    labels = [
-        node
-        for node in soup.descendants
-        if type(node) is NavigableString and RELATED_LABEL.match(node)
-    ]
-    for label in labels:
-        block = _label_block(label)
-        if block is None or _chrome.removed(block) or any(b is block for b in used):
-            continue
-        links, consumed = _links_after_label(block)
-        if links:
-            found.extend(links)
-            used.extend(consumed)
-    for holder in soup.find_all(True):
-        if _chrome.removed(holder) or not _is_related_holder(holder):
-            continue
-        if any(_contains(u, holder) for u in used):
-            continue
-        found.extend(_links(holder))
-        used.append(holder)
-    related = _as_links(found, base)
-    for tag in used:
-        if not _chrome.removed(tag):
-            tag.decompose()
-    return related
+    """Links the page lists as related reading (removed from the page), made absolute."""
+    return _as_links(_chrome.take_related(soup), base)
 
 
-def _contains(outer: Tag, inner: Tag) -> bool:
-    return outer is inner or any(p is outer for p in inner.parents)
-
-
-def _label_block(label: NavigableString) -> Tag | None:
-    """The paragraph or heading holding a "Related Topics" label, if the label is one."""
-    if any(p.name == "a" for p in label.parents):
-        return None  # a "Read more" link is a teaser, not a label
-    block = label.parent
-    while block is not None and block.name not in (
-        *HEADING_TAGS,
-        "p",
-        "div",
-        "li",
-        "dt",
-        "section",
-    ):
-        block = block.parent
-    if block is None:
-        return None
-    linked = sum(len(a.get_text()) for a in block.find_all("a"))
-    own_text = block.get_text()[: max(0, len(block.get_text()) - linked)]
-    if len(_clean(own_text)) > 60:
-        return None  # a sentence that merely mentions related articles
-    return block
-
-
-def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
-    """Links in the label's own block plus the link lists/paragraphs right after it."""
-    links = _links(block)
-    consumed = [block]
-    for sibling in block.find_next_siblings():
-        if sibling.name in ("ul", "ol") or (links == [] and sibling.name in ("div", "section")):
-            sibling_links = _links(sibling)
-            if not sibling_links or _chrome.link_density(sibling) < 0.5:
-                break
-            links.extend(sibling_links)
-            consumed.append(sibling)
-            if sibling.name != "ul" and sibling.name != "ol":
-                break
-        elif sibling.name in ("p", "li", "div") and _is_link_line(sibling):
-            links.extend(_links(sibling))
-            consumed.append(sibling)
-        else:
-            break
-    return links, consumed
-
-
-def _is_link_line(tag: Tag) -> bool:
-    text = _clean(tag.get_text(" "))
-    return bool(text) and bool(_links(tag)) and _chrome.link_density(tag) >= 0.8
-
-
-def _links(tag: Tag) -> list[Tag]:
-    return [a for a in tag.find_all("a") if a.get("href")]
-
-
-def _is_related_holder(tag: Tag) -> bool:
-    if tag.name in ("html", "body", "a"):
-        return False
-    if not any(w == "related" for w in _chrome.attr_words(tag)):
-        return False
-    # Never the article's own wrapper, whatever its class says.
-    return not any(
-        t.name in ("h1", "article", "main") or t.get("itemprop") == "articleBody"
-        for t in tag.find_all(True)
-    )
-
-
-def _as_links(anchors: list[Tag], base: str) -> list[Link]:
+def _as_links(pairs: list[tuple[str, str]], base: str) -> list[Link]:
+    """(text, href) pairs -> Links with absolute URLs, without blanks, anchors or repeats."""
     links: list[Link] = []
     seen: set[str] = set()
-    for a in anchors:
-        href = str(a.get("href", "")).strip()
-        title = _clean(a.get_text(" ")) or _clean(str(a.get("title", "")))
+    for text, href in pairs:
+        title = _clean(text)
         if not title or not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
         url = urljoin(base, href) if base else href
