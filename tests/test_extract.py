@@ -231,6 +231,11 @@ def test_slugify(name, slug):
     assert slugify(name) == slug
 
 
+def test_section_meta_listing_several_takes_the_first():
+    head = '<meta property="article:section" content="Smart News, Science">'
+    assert article(BODY, head).topic == "smart-news"
+
+
 def test_breadcrumb_skips_the_article_title_and_home():
     crumbs = '<ul class="breadcrumbs"><li><a href="/">Home</a></li><li><a href="/x">Test Page</a>'
     html = page(f"{crumbs}</ul><article>{BODY}</article>", title="Test Page")
@@ -399,6 +404,30 @@ def test_related_links_from_a_related_block_are_absolute():
     art = article(BODY + related, '<link rel="canonical" href="https://site.example/a/">')
     assert [(r.title, r.url) for r in art.related] == [("Story B", "https://site.example/b")]
     assert "Story B" not in art.text
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<h3>Related Articles</h3><ul><li><a href="/b">Story B</a></li>'
+        '<li><a href="/c">Story C</a></li></ul>',
+        '<p>You may also like:<br><a href="/b">Story B</a><br><a href="/c">Story C</a></p>',
+        '<p><strong>Read more</strong></p><p><a href="/b">Story B</a></p>'
+        '<p><a href="/c">Story C</a></p>',
+    ],
+    ids=["heading-and-list", "label-and-lines", "label-and-link-paragraphs"],
+)
+def test_related_links_after_a_label(block):
+    art = article(BODY + block + "<p>A closing paragraph that is part of the article.</p>")
+    assert [r.title for r in art.related] == ["Story B", "Story C"]
+    assert art.text == BODY[3:-4] + "\n\nA closing paragraph that is part of the article."
+
+
+def test_sentence_mentioning_related_articles_is_text():
+    text = "Read more about the trial in the journal, which published it last week."
+    art = article(f"{BODY}<p>{text}</p>")
+    assert art.related == []
+    assert text in art.text
 
 
 @pytest.mark.parametrize(

@@ -325,7 +325,8 @@ _CATEGORY_CLASS = re.compile(
 
 def _topic(head: _Head, title: str) -> str:
     """Topic slug from article:section, a category link or the breadcrumbs, else ""."""
-    for source in (head.meta("article:section"), _category_link(head), _breadcrumb(head, title)):
+    section = head.meta("article:section").split(",")[0]  # some sites list several
+    for source in (section, _category_link(head), _breadcrumb(head, title)):
         if slugify(source):
             return slugify(source)
     return ""
