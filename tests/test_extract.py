@@ -187,6 +187,23 @@ def test_heading_without_text_of_its_own_is_dropped():
     assert [s.heading for s in art.sections] == ["", "Medicines"]
 
 
+def test_text_after_a_leave_a_reply_heading_is_dropped():
+    art = article(f"{BODY}<h3>Leave a Reply</h3><p>Cancel reply. Logged in as admin.</p>")
+    assert "Leave a Reply" not in art.text
+    assert "Cancel reply" not in art.text
+
+
+@pytest.mark.parametrize("heading", ["Discussion", "5 Thoughts on Recovery"])
+def test_comment_like_heading_is_still_a_section(heading):
+    art = article(f"{BODY}<h2>{heading}</h2><p>The trial suggests a modest benefit.</p>")
+    assert [s.heading for s in art.sections] == ["", heading]
+
+
+def test_wordpress_comment_count_heading_ends_the_article():
+    art = article(f"{BODY}<h2>3 thoughts on \u201cBack Pain\u201d</h2><p>Great post!</p>")
+    assert "Great post" not in art.text
+
+
 def test_blocks_are_separated_by_blank_lines_and_whitespace_collapsed():
     art = article("<p>First   line\n  wraps.</p><ul><li>One</li><li>Two</li></ul>")
     assert art.sections[0].text == "First line wraps.\n\nOne\n\nTwo"

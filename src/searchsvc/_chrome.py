@@ -67,7 +67,7 @@ SCREEN_READER_CLASSES = frozenset(
      "off-screen", "offscreen", "a11y-only", "element-invisible", "u-hidden-visually"}
 )  # fmt: skip
 EMBED_WORDS = frozenset({"embed", "embedded", "tweet", "instagram"})
-NOT_CHROME_WORDS = frozenset({"commentary", "headerless", "promontory", "shareholder"})
+NOT_CHROME_WORDS = frozenset({"commentary", "headerless", "promontory", "shared", "shareholder"})
 
 # Class/id words that make a container more or less likely to be the article body.
 POSITIVE_WORDS = frozenset(
@@ -95,10 +95,12 @@ PROMO_LINE = re.compile(
     re.IGNORECASE,
 )
 # Headings that open a reader-comments section; everything from there on is not the article.
+# Only unambiguous ones: "Discussion" is also a section of research and medical articles.
 COMMENTS_HEADING = re.compile(
     r"^\W*(?:leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|add\s+a\s+comment|"
-    r"(?:\d+|one|no)\s+(?:comments?|responses?|replies|thoughts)\b.*|comments?|"
-    r"join\s+the\s+(?:discussion|conversation)|reader\s+comments|discussion)\W*$",
+    r"(?:\d+|one|no)\s+(?:comments?|responses?|replies|thoughts)"
+    r"(?:\s+(?:on|to)\s+[\"'\u201c\u2018\u00ab].*)?|comments?|"  # 3 thoughts on "Title"
+    r"join\s+the\s+(?:discussion|conversation)|reader\s+comments)\W*$",
     re.IGNORECASE,
 )
 
