@@ -328,6 +328,18 @@ def test_windows_1252_bytes_decode_by_meta_charset():
     assert "\ufffd" not in art.text
 
 
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [("utf-8", "gb2312"), ("utf-8", ""), ("utf-16", ""), ("cp1252", "iso-8859-1")],
+    ids=["wrong-declaration", "undeclared-utf8", "utf16-bom", "latin1-means-cp1252"],
+)
+def test_bytes_decode_despite_missing_or_wrong_charset(encoding, declared):
+    meta = f"<meta charset='{declared}'>" if declared else ""
+    text = "Caf\u00e9 owners said \u201cit\u2019s fine\u201d and stayed open all winter."
+    html = f"<html><head>{meta}</head><body><article><p>{text}</p></article></body></html>"
+    assert extract_article(html.encode(encoding), article_id="x").text == text
+
+
 def test_entities_are_decoded():
     art = article(
         "<p>Fish &amp; chips, caf&eacute;&nbsp;au&nbsp;lait &mdash; &#8220;tasty&#8221;.</p>"

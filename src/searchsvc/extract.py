@@ -127,14 +127,12 @@ def extract_article(
     :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
     """
     soup = _parse(html)
-    head = _Head(soup)
+    head = _Head(soup)  # metadata first: scripts (JSON-LD) and headers go with the chrome
     url = _canonical_url(head, base_url, article_id)
     title = _title(head)
-    meta = {
-        "description": head.meta("description", "og:description"),
-        "published": _published(head),
-        "topic": _topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC,
-    }
+    topic = _topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC
+    description = head.meta("description", "og:description")
+    published = _published(head)
     _chrome.remove_junk(soup)
     related = _related_links(soup, url or base_url)
     semantic = _chrome.semantic_body(soup)
@@ -149,9 +147,9 @@ def extract_article(
         id=article_id,
         url=url,
         title=title,
-        topic=meta["topic"],
-        description=meta["description"],
-        published=meta["published"],
+        topic=topic,
+        description=description,
+        published=published,
         sections=sections,
         related=related,
     )
@@ -182,11 +180,14 @@ def _decode(data: bytes) -> str:
 
     Decoding here rather than inside BeautifulSoup means a wrong declaration (a UTF-8 page
     that says gb2312) falls through to the next candidate instead of parsing to nothing.
-    Latin-1/ASCII declarations are read as windows-1252, as browsers do.
+    Latin-1/ASCII declarations are read as windows-1252, as browsers do. Undeclared bytes
+    that are not UTF-8 are left to bs4's guess, then windows-1252.
     """
     declared = EncodingDetector.find_declared_encoding(data, is_html=True)
     known = [_WHATWG_ALIASES.get(declared.lower(), declared)] if declared else []
-    dammit = UnicodeDammit(data, known_definite_encodings=known, is_html=True)
+    # UTF-8 before statistical guessing: it is what undeclared pages nearly always are, and
+    # strict UTF-8 decoding fails fast on anything else.
+    dammit = UnicodeDammit(data, known_definite_encodings=[*known, "utf-8"], is_html=True)
     if dammit.unicode_markup is None:
         raise ExtractError("not HTML: undecodable bytes")
     return dammit.unicode_markup
