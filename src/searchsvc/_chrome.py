@@ -525,8 +525,9 @@ def take_related(soup: BeautifulSoup) -> list[tuple[str, str]]:
         if links:
             found.extend(links)
             used.extend(consumed)
+    page_text = text_length(soup.body or soup)
     for holder in soup.find_all(True):
-        if removed(holder) or not _is_related_holder(holder):
+        if removed(holder) or not _is_related_holder(holder, page_text):
             continue
         if any(_contains(u, holder) for u in used):
             continue
@@ -588,13 +589,18 @@ def _links(tag: Tag) -> list[Tag]:
     return [a for a in tag.find_all("a") if a.get("href")]
 
 
-def _is_related_holder(tag: Tag) -> bool:
+def _is_related_holder(tag: Tag, page_text: int) -> bool:
+    """A "related" element ("related-posts", "jp-relatedposts"), but never an article wrapper
+    that merely carries such a class among others."""
     if tag.name in ("html", "body", "a"):
         return False
-    if not any(w == "related" for w in attr_words(tag)):
+    classes = tag.get("class") or []
+    names = " ".join([*classes, str(tag.get("id") or "")]).lower()
+    if "related" not in names:
         return False
-    # Never the article's own wrapper, whatever its class says.
-    return not any(
+    if any(
         t.name in ("h1", "article", "main") or t.get("itemprop") == "articleBody"
         for t in tag.find_all(True)
-    )
+    ):
+        return False
+    return text_length(tag) < page_text / 2
