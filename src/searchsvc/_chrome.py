@@ -2,10 +2,10 @@
 
 Private helper of :mod:`searchsvc.extract`. It owns the rules that decide what is *not* article
 content (scripts, navigation, headers and footers, cookie banners, share bars, sidebars, comment
-sections, ads, hidden elements, inline promo lines) and the choice of the element(s) that hold
-the article body: a marked-up article body (``itemprop=articleBody``, ``<article>``, ``<main>``)
-when the page has one, else a readability-style scoring of containers by the text of their
-paragraphs.
+sections, ads, hidden elements, inline promo lines, related-reading blocks) and the choice of the
+element(s) that hold the article body: a marked-up article body (``itemprop=articleBody``,
+``<article>``, ``<main>``) when the page has one, else a readability-style scoring of containers
+by the text of their paragraphs.
 
 All rules are generic: they look at tag names, ARIA roles, ``class``/``id`` words and text
 shape, never at the domain or the exact class names of one particular site.
@@ -41,8 +41,9 @@ SIGNUP_BOX_CHARS = 400
 BODY_BOUNDARY_TAGS = frozenset({"article", "main", "body", "html", "[document]"})
 
 # Words of class/id values that mark chrome. A class value is split into words at '-', '_',
-# spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share" while
-# "shadow", "masthead-content" and "main-content" match nothing.
+# spaces and camelCase humps, so "social-share-bar" and "shareBar" both match "share", while
+# "shadow" (no word "ad") and "main-content" match nothing. "masthead-content" does match:
+# a masthead is the site's header, whatever it contains.
 CHROME_WORDS = frozenset(
     {
         "cookie", "cookies", "consent", "gdpr", "banner", "share", "sharing", "shares", "social",
@@ -443,12 +444,12 @@ def _widen(top: Tag, final: dict[int, float], nodes: dict[int, Tag]) -> Tag:
     rivals = [
         nodes[k] for k, s in sorted(final.items(), key=lambda kv: -kv[1])[1:6] if s >= 0.75 * best
     ]
-    if len(rivals) >= 2:
+    if len(rivals) >= 3:
         for ancestor in top.parents:
             if ancestor.name in (None, "[document]", "html", "body"):
                 break
             shared = sum(1 for r in rivals if _is_ancestor(ancestor, r))
-            if shared >= 2:
+            if shared >= 3:
                 top = ancestor
                 break
     while top.parent is not None and top.parent.name not in ("body", "html", "[document]"):
