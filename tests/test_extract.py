@@ -428,6 +428,22 @@ def test_body_without_semantic_markup_uses_the_densest_block():
     assert "Other story" not in art.text
 
 
+def test_body_split_over_sibling_blocks_keeps_all_of_them():
+    def block(n: int) -> str:
+        return "".join(
+            f"<p>Part {n}, paragraph {i}: words, commas, clauses, and more words to score.</p>"
+            for i in range(4)
+        )
+
+    html = page(
+        f"<div><div class='chunk'>{block(1)}</div><figure><img src='x.jpg'></figure>"
+        f"<div class='chunk'>{block(2)}</div></div><div class='x'><a href='/'>Home</a></div>"
+    )
+    text = extract_article(html, article_id="x").text
+    assert "Part 1, paragraph 0" in text
+    assert "Part 2, paragraph 3" in text
+
+
 def test_related_links_from_a_related_block_are_absolute():
     related = '<div class="related-posts"><h3>More</h3><a href="/b">Story B</a></div>'
     art = article(BODY + related, '<link rel="canonical" href="https://site.example/a/">')
