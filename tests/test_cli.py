@@ -6,6 +6,7 @@ import gzip
 import json
 
 import pytest
+from whoosh.writing import SegmentWriter
 
 from searchsvc import index as index_module
 from searchsvc.cli import main
@@ -153,10 +154,10 @@ def test_failed_reindex_leaves_previous_index_serving(runner, tmp_path, monkeypa
         article_html("Caffeine", [("", "New caffeine text that never reaches the index.")])
     )
 
-    def crash(article):
+    def crash(self, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(index_module, "section_documents", crash)
+    monkeypatch.setattr(SegmentWriter, "commit", crash)
     result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
     assert result.exit_code != 0
     assert current_generation(index_dir) == before

@@ -11,11 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .extract import Article, ExtractError, extract_article
 
@@ -49,6 +50,7 @@ class ParsedPage:
     sha: str
     article: Article | None = None
     error: str | None = None
+    prepared: Any = None  # what ``prepare`` made of the article, in the worker
 
 
 def is_page(name: str) -> bool:
@@ -98,8 +100,15 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_page(page: PageFile, base_url: str = "") -> ParsedPage:
-    """Read, hash and extract one page; every failure becomes ``error`` with a reason."""
+Prepare = Callable[[Article], Any]
+
+
+def parse_page(page: PageFile, base_url: str = "", prepare: Prepare | None = None) -> ParsedPage:
+    """Read, hash and extract one page; every failure becomes ``error`` with a reason.
+
+    :param prepare: more per-article work to do here, in the worker (the indexer analyses
+        the text, which costs as much as parsing it).
+    """
     try:
         data = read_page(page.path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -113,15 +122,22 @@ def parse_page(page: PageFile, base_url: str = "") -> ParsedPage:
         return ParsedPage(page, sha, error=str(exc))
     except Exception as exc:  # a parser bug on one page must not stop the batch
         return ParsedPage(page, sha, error=f"cannot parse: {type(exc).__name__}: {exc}")
-    return ParsedPage(page, sha, article=article)
+    try:
+        prepared = prepare(article) if prepare else None
+    except Exception as exc:
+        return ParsedPage(page, sha, error=f"cannot analyse: {type(exc).__name__}: {exc}")
+    return ParsedPage(page, sha, article=article, prepared=prepared)
 
 
 def parse_pages(
-    pages: Iterable[PageFile], base_url: str = "", workers: int = 1
+    pages: Iterable[PageFile],
+    base_url: str = "",
+    workers: int = 1,
+    prepare: Prepare | None = None,
 ) -> Iterator[ParsedPage]:
     """Parse pages in order, over ``workers`` processes when there are enough pages to pay."""
     pages = list(pages)
-    parse = partial(parse_page, base_url=base_url)
+    parse = partial(parse_page, base_url=base_url, prepare=prepare)
     if workers <= 1 or len(pages) < 2 * workers:
         yield from map(parse, pages)
         return

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,11 +27,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 from . import __version__
 from .corpus import PageFile, ParsedPage, content_hash, find_pages, parse_pages, read_page
 from .extract import Article
-from .ranking import text_analyzer, word_analyzer
+from .ranking import term_positions, terms, text_analyzer
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
@@ -55,12 +58,32 @@ class IndexLocked(IndexError_):
     status = 409
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A field's postings, analysed ahead of time: (term bytes, freq, weight, value bytes)."""
+
+    items: list
+
+
+class PreparedText(TEXT):
+    """A TEXT field that also takes ``Prepared`` postings.
+
+    Analysis costs as much as HTML parsing; doing it in the parse workers lets both cores
+    share it, leaving the single Whoosh writer only the writing.
+    """
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Prepared):
+            return value.items
+        return super().index(value, **kwargs)
+
+
 def make_schema() -> Schema:
     """One document per article section.
 
     ``body`` (title + heading + section text) carries the ranking; ``title`` and ``heading``
     are indexed again on their own so a match there can be boosted; ``text`` is stored for
-    snippets; ``words`` keeps unstemmed words for "did you mean".
+    snippets.
     """
     ranked = text_analyzer()
     return Schema(
@@ -71,11 +94,10 @@ def make_schema() -> Schema:
         published=STORED(),
         position=NUMERIC(stored=True),
         topic=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=ranked, stored=True, phrase=False),
-        heading=TEXT(analyzer=ranked, stored=True, phrase=False),
-        body=TEXT(analyzer=ranked),
+        title=PreparedText(analyzer=ranked, stored=True, phrase=False),
+        heading=PreparedText(analyzer=ranked, stored=True, phrase=False),
+        body=PreparedText(analyzer=ranked),
         text=STORED(),
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
     )
 
 
@@ -94,8 +116,41 @@ def section_documents(article: Article) -> Iterator[dict]:
             "heading": section.heading,
             "body": f"{article.title}\n{section.heading}\n{section.text}",
             "text": section.text,
-            "words": f"{article.title}\n{section.heading}\n{section.text}",
         }
+
+
+def _positions(text: str) -> Prepared:
+    """Postings of a positional field, as Whoosh's Positions format writes them."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for pos, term in term_positions(text):
+        found[term].append(pos)
+    encode = _POSITIONS.encode
+    return Prepared([(t.encode(), len(p), float(len(p)), encode(p)) for t, p in found.items()])
+
+
+def _frequencies(text: str) -> Prepared:
+    """Postings of a frequency-only field."""
+    counts = Counter(terms(text))
+    return Prepared([(t.encode(), n, float(n), pack_uint(n)) for t, n in counts.items()])
+
+
+_POSITIONS = Positions()
+
+
+def prepare_documents(article: Article) -> list[dict]:
+    """``section_documents`` with the ranked fields analysed into ``Prepared`` postings.
+
+    Runs in the parse workers. Uses ``ranking``'s fast analysis, which ``tests/test_ranking.py``
+    holds equal to the schema's analyzer.
+    """
+    docs = []
+    for doc in section_documents(article):
+        doc["_stored_title"], doc["_stored_heading"] = doc["title"], doc["heading"]
+        doc["title"] = _frequencies(doc["title"])
+        doc["heading"] = _frequencies(doc["heading"])
+        doc["body"] = _positions(doc["body"])
+        docs.append(doc)
+    return docs
 
 
 # --- manifest ------------------------------------------------------------------------------
@@ -392,7 +447,10 @@ def update_index(
                 for article_id in gone:
                     writer.delete_by_term("article_id", article_id)
                     report.removed += 1
-                for parsed in parse_pages(todo, base_url=base_url, workers=workers):
+                parsed_pages = parse_pages(
+                    todo, base_url=base_url, workers=workers, prepare=prepare_documents
+                )
+                for parsed in parsed_pages:
                     _apply(parsed, writer, manifest, old, report)
                     if progress:
                         progress(1)
@@ -427,7 +485,7 @@ def _apply(
         report.updated += 1
     elif old is not None:
         report.added += 1
-    for doc in section_documents(parsed.article):
+    for doc in parsed.prepared or prepare_documents(parsed.article):
         writer.add_document(**doc)
     manifest.pages[page_id] = _entry(parsed)
 
@@ -453,7 +511,7 @@ def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexRe
         writer = ix.writer(limitmb=256)
         try:
             for article in articles:
-                for doc in section_documents(article):
+                for doc in prepare_documents(article):
                     writer.add_document(**doc)
                 manifest.pages[article.id] = PageEntry(
                     "", 0, 0, len(article.sections), article.topic

@@ -83,7 +83,13 @@ def word_analyzer():
 
 def text_analyzer():
     """The analyzer of every ranked field: words, minus stop words, stemmed."""
-    return word_analyzer() | StopFilter(stoplist=STOP_WORDS, minsize=1) | SnowballFilter()
+    # Stop words keep their positions (renumber=False), so a phrase with one in the middle
+    # still matches exactly.
+    return (
+        word_analyzer()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
+        | SnowballFilter()
+    )
 
 
 def lucene_idf(doc_count: int, doc_freq: int) -> float:
@@ -123,6 +129,16 @@ def term_spans(text: str) -> list[tuple[int, int, str]]:
             spans.append((m.start(), m.end()))
             words.append(word)
     return [(s, e, t) for (s, e), t in zip(spans, _stemmer.stemWords(words), strict=True)]
+
+
+def term_positions(text: str) -> list[tuple[int, str]]:
+    """(word position, index term) of every non-stop word; stop words count as positions."""
+    kept, words = [], []
+    for pos, word in enumerate(map(fold, _word_re.findall(text))):
+        if word not in STOP_WORDS:
+            kept.append(pos)
+            words.append(word)
+    return list(zip(kept, _stemmer.stemWords(words), strict=True))
 
 
 def terms(text: str) -> list[str]:

@@ -144,11 +144,11 @@ class Generation:
         return self.term(reader, "body", term).size
 
     def vocabulary(self, reader) -> tuple[list[str], np.ndarray]:
-        """Unstemmed words seen in at least two sections, with their section counts."""
+        """Index terms seen in at least two sections, with their section counts."""
         with self._lock:
             if self._vocabulary is None:
                 words, counts = [], []
-                for word, info in reader.iter_field("words"):
+                for word, info in reader.iter_field("body"):
                     df = info.doc_frequency()
                     if df >= 2:
                         words.append(word.decode() if isinstance(word, bytes) else word)

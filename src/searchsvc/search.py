@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
-from .ranking import STOP_WORDS, WORD_PATTERN, fold, term_spans, terms, word_analyzer
+from .ranking import STOP_WORDS, WORD_PATTERN, fold, term_spans, terms
 from .scorer import Generation, generation_for, rank_articles, score, topic_counts
 
 PREFIX_MIN = 2
@@ -111,8 +111,6 @@ def parse_query(text: str) -> ParsedQuery:
 
 # --- building the query ---------------------------------------------------------------------
 
-_plain = word_analyzer()
-
 
 def _phrase_query(text: str) -> wq.Query | None:
     """A Whoosh query for a quoted phrase (a term when one word is left after stop words)."""
@@ -132,24 +130,19 @@ def _phrase_query(text: str) -> wq.Query | None:
 _WORDS = re.compile(WORD_PATTERN)
 
 
-def _expand_prefix(reader, prefix: str) -> list[str]:
-    """The index terms of the most common words starting with ``prefix``, a few dozen at most."""
-    prefix = "".join(t.text for t in _plain(prefix))
-    if not prefix:
-        return []
-    candidates = []
-    for i, word in enumerate(reader.expand_prefix("words", prefix)):
-        if i >= 2000:  # a short prefix over a big vocabulary: the first 2000 are plenty
-            break
-        word = word.decode("utf-8") if isinstance(word, bytes) else word
-        candidates.append((reader.doc_frequency("words", word), word))
-    candidates.sort(reverse=True)
-    out: list[str] = []
-    for _, word in candidates[:PREFIX_EXPANSIONS]:
-        for t in terms(word):
-            if t not in out:
-                out.append(t)
-    return out
+def _expand_prefix(gen: Generation, reader, prefix: str) -> list[str]:
+    """The most common index terms starting with ``prefix`` (or with its stem, so that
+    ``running*`` finds "run"), a few dozen at most."""
+    typed = fold(prefix)
+    starts = {typed, *terms(typed)}
+    candidates = set()
+    for start in starts:
+        for i, term in enumerate(reader.expand_prefix("body", start)):
+            if i >= 2000:  # a short prefix over a big vocabulary: the first 2000 are plenty
+                break
+            candidates.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+    ranked = sorted(candidates, key=lambda t: -gen.doc_frequency(reader, t))
+    return ranked[:PREFIX_EXPANSIONS]
 
 
 @dataclass
@@ -160,7 +153,7 @@ class BuiltQuery:
     words: list[str]  # the reader's plain words, for "did you mean"
 
 
-def build_query(parsed: ParsedQuery, reader) -> BuiltQuery:
+def build_query(parsed: ParsedQuery, gen: Generation, reader) -> BuiltQuery:
     """Weigh the query's terms and collect its required and excluded parts.
 
     A word typed twice counts twice; words of a required phrase also rank; a prefix spreads
@@ -170,7 +163,7 @@ def build_query(parsed: ParsedQuery, reader) -> BuiltQuery:
     for word in parsed.words + parsed.phrases:
         weights.update(terms(word))
     for prefix in parsed.prefixes:
-        expanded = _expand_prefix(reader, prefix)
+        expanded = _expand_prefix(gen, reader, prefix)
         for t in expanded:
             weights[t] += 1.0 / len(expanded)
     weights = Counter(dict(weights.most_common(MAX_TERMS)))
@@ -339,7 +332,7 @@ def _topic_mask(gen: Generation, parsed: ParsedQuery) -> np.ndarray | None:
 def _run(session, text, parsed, page, per_page, facets, snippets) -> dict:
     gen, searcher = session.arrays, session.searcher
     reader = searcher.reader()
-    built = build_query(parsed, reader)
+    built = build_query(parsed, gen, reader)
     scores = score(gen, reader, built.weights)
     ranked = rank_articles(gen, scores, _allowed(session, built))
     facet_counts = topic_counts(gen, ranked.article) if facets else []
@@ -459,24 +452,38 @@ def _cut(text: str, end: int) -> int:
 def suggest(session: Session, words: list[str], text: str) -> str | None:
     """The query with its unknown words replaced by the closest known ones, or None.
 
-    A word is unknown when none of its index terms occurs anywhere; its replacement is the
-    most common word within two edits (rapidfuzz does the distance work in C).
+    A word is unknown when none of its index terms occurs anywhere. Its replacement is the
+    most common index term within two edits (rapidfuzz does the distance work in C), shown
+    as a word the articles really use: terms are stems ("medicin"), so the word is taken from
+    a section that contains it.
     """
-    gen, reader = session.arrays, session.searcher.reader()
+    gen, searcher = session.arrays, session.searcher
+    reader = searcher.reader()
     replacements = {}
     for word in words:
         word_terms = terms(word)
         if not word_terms or any(gen.doc_frequency(reader, t) for t in word_terms):
             continue  # a stop word, or known
-        typed = fold(word)
         vocabulary, counts = gen.vocabulary(reader)
         close = process.extract(
-            typed, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=50
+            fold(word), vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=50
         )
         if close:
-            best = min(close, key=lambda c: (c[1], -counts[c[2]]))
-            replacements[word] = best[0]
+            term = min(close, key=lambda c: (c[1], -counts[c[2]]))[0]
+            replacements[word] = _surface_word(gen, searcher, term)
     if not replacements:
         return None
     pattern = re.compile("|".join(re.escape(w) for w in sorted(replacements, key=len)[::-1]))
     return pattern.sub(lambda m: replacements[m.group(0)], text)
+
+
+def _surface_word(gen: Generation, searcher, term: str) -> str:
+    """A word as written in the articles whose index term is ``term``."""
+    vector = gen.term(searcher.reader(), "body", term)
+    if vector.size:
+        stored = searcher.stored_fields(int(vector.ids[0]))
+        body = f"{stored['title']}\n{stored['heading']}\n{stored['text']}"
+        for start, end, found in term_spans(body):
+            if found == term:
+                return body[start:end].lower()
+    return term
