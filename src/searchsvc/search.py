@@ -470,20 +470,22 @@ def suggest(session: Session, words: list[str], text: str) -> str | None:
         )
         if close:
             term = min(close, key=lambda c: (c[1], -counts[c[2]]))[0]
-            replacements[word] = _surface_word(gen, searcher, term)
+            replacements[word] = _surface_word(gen, searcher, term, word)
     if not replacements:
         return None
     pattern = re.compile("|".join(re.escape(w) for w in sorted(replacements, key=len)[::-1]))
     return pattern.sub(lambda m: replacements[m.group(0)], text)
 
 
-def _surface_word(gen: Generation, searcher, term: str) -> str:
-    """A word as written in the articles whose index term is ``term``."""
+def _surface_word(gen: Generation, searcher, term: str, typed: str) -> str:
+    """The word, as the articles write it, whose index term is ``term`` and which is closest
+    to what was typed (so "medecine" becomes "medicine", not "medicines")."""
     vector = gen.term(searcher.reader(), "body", term)
-    if vector.size:
-        stored = searcher.stored_fields(int(vector.ids[0]))
+    forms = set()
+    for docnum in vector.ids[:5]:
+        stored = searcher.stored_fields(int(docnum))
         body = f"{stored['title']}\n{stored['heading']}\n{stored['text']}"
-        for start, end, found in term_spans(body):
-            if found == term:
-                return body[start:end].lower()
-    return term
+        forms.update(body[s:e].lower() for s, e, found in term_spans(body) if found == term)
+    if not forms:
+        return term
+    return min(sorted(forms), key=lambda f: DamerauLevenshtein.distance(fold(typed), fold(f)))
