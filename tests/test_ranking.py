@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from searchsvc.ranking import lucene_idf, term_spans, terms, text_analyzer
+from searchsvc.ranking import lucene_idf, match_spans, term_spans, terms, text_analyzer
 
 SAMPLES = [
     "How Does Diazepam Work For Back Pain? It's a benzodiazepine.",
@@ -42,3 +42,15 @@ def test_analyzer_survives_pickling_into_the_index_schema():
 
 def test_idf_is_positive_and_falls_with_document_frequency():
     assert lucene_idf(1000, 1) > lucene_idf(1000, 100) > lucene_idf(1000, 1000) > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Using diazepam, users used it; studies study the studying of muscle spasms.",
+        "Ménière's disease: naïve patients at the café were studied.",
+    ],
+)
+def test_match_spans_finds_what_full_analysis_finds(text):
+    wanted = {"use", "studi", "spasm", "menier", "cafe"}
+    assert match_spans(text, wanted) == [s for s in term_spans(text) if s[2] in wanted]

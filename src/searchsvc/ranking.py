@@ -12,6 +12,7 @@ part of the on-disk format: renaming one needs a ``--rebuild``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from math import log
 
 import Stemmer
@@ -145,3 +146,31 @@ def terms(text: str) -> list[str]:
     """The index terms of ``text``, in order, repeats kept."""
     words = [w for w in map(fold, _word_re.findall(text)) if w not in STOP_WORDS]
     return _stemmer.stemWords(words)
+
+
+@lru_cache(maxsize=1024)
+def _prefix_pattern(wanted: frozenset[str]) -> re.Pattern:
+    # Snowball stems are, but for a changed last letter ("studi" from "study"), prefixes of
+    # the lower-cased word: the stem minus one letter finds every candidate.
+    prefixes = sorted({t[:-1] if len(t) >= 3 else t for t in wanted}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"(?<![\w.'])(?:{alternatives})\w*(?:[.']\w+)*", re.IGNORECASE)
+
+
+def match_spans(text: str, wanted: set[str]) -> list[tuple[int, int, str]]:
+    """``term_spans`` restricted to the ``wanted`` terms, found without analysing the rest.
+
+    Snippets need only the query's words; finding candidates by prefix and stemming only
+    those is many times cheaper than analysing a whole section.
+    """
+    if not wanted:
+        return []
+    if not text.isascii():  # accents fold to other letters: take the exact, slower way
+        return [span for span in term_spans(text) if span[2] in wanted]
+    found = [m for m in _prefix_pattern(frozenset(wanted)).finditer(text)]
+    words = [m.group().lower() for m in found]
+    return [
+        (m.start(), m.end(), term)
+        for m, word, term in zip(found, words, _stemmer.stemWords(words), strict=True)
+        if term in wanted and word not in STOP_WORDS
+    ]

@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
-from .ranking import STOP_WORDS, WORD_PATTERN, fold, term_spans, terms
+from .ranking import STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms
 from .scorer import Generation, generation_for, rank_articles, score, topic_counts
 
 PREFIX_MIN = 2
@@ -407,7 +407,7 @@ def make_snippet(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     Everything but the marks is HTML-escaped, so the result is safe to put in a page as is.
     """
     text = text[:20000]  # long sections: the first screenfuls hold the useful window
-    spans = [span for span in term_spans(text) if span[2] in terms]
+    spans = match_spans(text, terms)
     start, end = _best_window(text, spans, size)
     shown = [(s, e) for s, e, _ in spans if s >= start and e <= end]
     out, pos = [], start
