@@ -475,6 +475,12 @@ def test_sentence_mentioning_related_articles_is_text():
     assert text in art.text
 
 
+def test_deeply_nested_markup_does_not_hit_the_recursion_limit():
+    depth = 3000  # unclosed tags in broken pages nest this deep after parsing
+    art = extract_article(page("<div>" * depth + BODY + "</div>" * depth), article_id="x")
+    assert art.text == BODY[3:-4]
+
+
 @pytest.mark.parametrize(
     ("html", "reason"),
     [

@@ -110,9 +110,6 @@ _TAXONOMY_CLASS = re.compile(r"^(?:tag|category|categories)[-_]", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BLOCK_PARAGRAPH_TAGS = frozenset({"p", "pre", "td", "blockquote"})
-_CONTAINER_TAGS = frozenset(
-    {"div", "section", "article", "main", "td", "blockquote", "body", "center", "font", "span"}
-)
 _BLOCK_CHILD_TAGS = frozenset(
     {"p", "div", "section", "article", "table", "ul", "ol", "dl", "blockquote", "pre", "figure",
      "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "nav", "main", "form"}
@@ -258,21 +255,26 @@ def prose_lengths(root: Tag) -> dict[int, int]:
     """Characters of unlinked text under every element of ``root``, keyed by ``id(element)``.
 
     Unlinked text is a cheap, markup-independent measure of prose: menus, link lists and
-    teaser grids are mostly links, while the article is mostly not. One pass over the tree.
+    teaser grids are mostly links, while the article is mostly not. One pass over the tree,
+    with an explicit stack: broken markup can nest deeper than Python's recursion limit.
     """
     sizes: dict[int, int] = {}
-
-    def measure(tag: Tag, in_link: bool) -> int:
-        total = 0
-        for child in tag.children:
-            if isinstance(child, Tag):
-                total += measure(child, in_link or child.name == "a")
-            elif not in_link and not isinstance(child, PreformattedString):
-                total += len(child.strip())
-        sizes[id(tag)] = total
-        return total
-
-    measure(root, False)
+    stack = [(root, False, iter(root.contents))]
+    totals = [0]
+    while stack:
+        node, in_link, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            total = totals.pop()
+            sizes[id(node)] = total
+            if totals:
+                totals[-1] += total
+        elif isinstance(child, Tag):
+            stack.append((child, in_link or child.name == "a", iter(child.contents)))
+            totals.append(0)
+        elif not in_link and not isinstance(child, PreformattedString):
+            totals[-1] += len(child.strip())
     return sizes
 
 
@@ -370,7 +372,7 @@ def semantic_body(soup: BeautifulSoup) -> Tag | None:
 
 def _in_comments(tag: Tag) -> bool:
     return any(
-        "comment" in word or "comments" in word
+        word.startswith("comment") and word not in NOT_CHROME_WORDS
         for node in (tag, *tag.parents)
         if node.name not in ("html", "body", "[document]")
         for word in attr_words(node)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urljoin
 
@@ -442,14 +443,23 @@ class _BlockWalker:
         self._link_chars = 0
         self._bold_chars = 0
 
-    def walk(
-        self, tag: Tag, holder: str = "div", in_link: bool = False, bold: bool = False
-    ) -> None:
-        for child in tag.children:
-            if isinstance(child, NavigableString):
-                if isinstance(child, PreformattedString):
-                    continue
-                self._add_text(str(child), in_link, bold)
+    def walk(self, root: Tag) -> None:
+        """Gather ``root``'s text into blocks (an explicit stack: markup can nest very deep)."""
+        # Each frame: children still to visit, the block tag holding their text, whether they
+        # sit inside a link / bold, and the block tag to flush when the frame is done.
+        stack: list[tuple[Iterator, str, bool, bool, str]] = [
+            (iter(root.children), root.name or "div", False, False, root.name or "div")
+        ]
+        while stack:
+            children, holder, in_link, bold, closing = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if closing:
+                    self.flush(closing)
+            elif isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):
+                    self._add_text(str(child), in_link, bold)
             elif child.name == "br":
                 self._parts.append(_BR)
             elif child.name in HEADING_TAGS:
@@ -460,15 +470,11 @@ class _BlockWalker:
                     self.blocks.append(_Block("heading", text, anchor))
             elif child.name in BLOCK_TAGS:
                 self.flush(holder)
-                self.walk(child, child.name, in_link, bold)
-                self.flush(child.name)
+                stack.append((iter(child.children), child.name, in_link, bold, child.name))
             else:
-                self.walk(
-                    child,
-                    holder,
-                    in_link or child.name == "a",
-                    bold or child.name in ("strong", "b"),
-                )
+                link = in_link or child.name == "a"
+                strong = bold or child.name in ("strong", "b")
+                stack.append((iter(child.children), holder, link, strong, ""))
 
     def _add_text(self, text: str, in_link: bool, bold: bool) -> None:
         self._parts.append(text)
@@ -502,8 +508,7 @@ class _BlockWalker:
 def _blocks(roots: list[Tag]) -> list[_Block]:
     walker = _BlockWalker()
     for root in roots:
-        walker.walk(root, root.name or "div")
-        walker.flush(root.name or "div")
+        walker.walk(root)
     return [
         b
         for b in walker.blocks
