@@ -313,12 +313,10 @@ def strip_promos(root: Tag) -> None:
         if len(items) >= 2 and all(link_density(li) >= 0.9 for li in items):
             listing.decompose()  # "more stories" lists; an article's own lists are mostly text
     for heading in elements(root, "h2", "h3", "h4", "h5", "h6", "p", "div"):
-        if removed(heading):
+        if removed(heading) or _has_block_child(heading):
             continue
         text = " ".join(heading.get_text(" ").split())
-        if not text or len(text) > 60:
-            continue
-        if COMMENTS_HEADING.match(text) and not _has_block_child(heading):
+        if text and len(text) <= 60 and COMMENTS_HEADING.match(text):
             _drop_from(heading)
 
 
@@ -384,7 +382,19 @@ def _is_leaf_text_div(tag: Tag) -> bool:
 
 
 def _has_block_child(tag: Tag) -> bool:
-    return any(isinstance(t, Tag) and t.name in _BLOCK_CHILD_TAGS for t in tag.descendants)
+    """Any block-level element below ``tag``? Stops at the first one found.
+
+    (bs4's ``descendants`` first walks to the last descendant, which makes it O(depth) per
+    call; on deeply nested pages that turned extraction quadratic.)
+    """
+    stack = list(tag.contents)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in _BLOCK_CHILD_TAGS:
+                return True
+            stack.extend(node.contents)
+    return False
 
 
 def scored_body(root: Tag) -> list[Tag]:
