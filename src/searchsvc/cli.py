@@ -245,17 +245,32 @@ def _print_results(result: dict) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(1), default=4, show_default=True)
+@click.option(
+    "--no-update", is_flag=True, help="Serve the index as it is, without indexing the corpus."
+)
 def serve(
-    index_dir: Path, corpus_dir: Path, host: str, port: int, workers: int, threads: int
+    index_dir: Path,
+    corpus_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    no_update: bool,
 ) -> None:
     """Serve the search page and JSON API with gunicorn.
 
-    When there is no index yet and the corpus folder exists, it is indexed first.
+    First brings the index up to date with the corpus folder, when there is one (only what
+    changed is indexed; the first run builds the index).
     """
-    if current_generation(index_dir) is None and corpus_dir.is_dir():
-        click.echo(f"No index in {index_dir}: indexing {corpus_dir} first", err=True)
-        report = update_index(corpus_dir, index_dir, base_url=str(from_env("BASE_URL")))
+    if not no_update and corpus_dir.is_dir():
+        click.echo(f"Updating the index in {index_dir} from {corpus_dir}", err=True)
+        try:
+            report = update_index(corpus_dir, index_dir, base_url=str(from_env("BASE_URL")))
+        except IndexLocked as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"Indexed {report.summary()}", err=True)
+    elif current_generation(index_dir) is None:
+        click.echo(f"No index in {index_dir} yet: searches answer 503 until one is built", err=True)
     _run_gunicorn(index_dir, host, port, workers, threads)
 
 
