@@ -355,60 +355,35 @@ def test_escaped_script_is_text_but_script_elements_never_are():
 
 
 @pytest.mark.parametrize(
-    "chrome",
+    ("chrome", "phrase"),
     [
-        '<div class="cookie-banner">We use cookies. Accept all</div>',
-        '<div id="gdpr-consent">Manage your consent preferences</div>',
-        '<div class="social-share"><a href="#">Share on Facebook</a> Tweet this</div>',
-        '<div class="sidebar"><h3>Popular</h3><p>Ten sidebar tips for better sleep.</p></div>',
-        "<aside><p>Also popular this week: sidebar tips.</p></aside>",
-        '<div id="comments"><p>Great article! I was wondering about dosage.</p></div>',
-        '<div class="ad-slot">Buy cheap pills now</div>',
-        '<div class="advertisement">Buy cheap pills now</div>',
-        '<div class="newsletter-signup">Subscribe to our newsletter</div>',
-        "<p hidden>Secret hidden text</p>",
-        '<p aria-hidden="true">Secret hidden text</p>',
-        '<p style="display: none">Secret hidden text</p>',
-        '<div class="header"><a href="/">Site Name Logo</a> Call us today</div>',
-        '<div class="site-footer">Terms of use, all rights reserved</div>',
-        '<div role="navigation"><a href="/a">Section A</a> Section B</div>',
-        "<p>Advertisement</p>",
-        '<p>Also Read: <a href="/x">Another Story About Pills</a></p>',
+        ('<div class="cookie-banner">We use cookies. Accept all</div>', "cookies"),
+        ('<div id="gdpr-consent">Manage your consent preferences</div>', "consent"),
+        ('<div class="social-share"><a href="#">Share on Facebook</a> Tweet this</div>', "Tweet"),
+        ('<div class="sidebar"><p>Ten sidebar tips for better sleep.</p></div>', "sidebar"),
+        ("<aside><p>Also popular this week: napping tips.</p></aside>", "napping"),
+        ('<div id="comments"><p>Great article! What about dosage?</p></div>', "dosage"),
+        ('<div class="ad-slot">Buy cheap pills now</div>', "pills"),
+        ('<div class="advertisement">Buy cheap pills now</div>', "pills"),
+        ('<div class="newsletter-signup">Get our weekly letter</div>', "weekly"),
+        ('<div class="sponsored-promo">Partner content from a brand</div>', "Partner"),
+        ("<p hidden>Secret hidden text</p>", "Secret"),
+        ('<p aria-hidden="true">Secret hidden text</p>', "Secret"),
+        ('<p style="display: none">Secret hidden text</p>', "Secret"),
+        ('<span class="sr-only">Secret screen-reader label</span>', "Secret"),
+        ('<div class="header"><a href="/">Site Logo</a> Call us today</div>', "Call us"),
+        ('<div class="site-footer">Terms of use, all rights reserved</div>', "Terms"),
+        ('<div role="navigation"><a href="/a">Section A</a> Section B</div>', "Section"),
+        ("<p>Advertisement</p>", "Advertisement"),
+        ('<p>Also Read: <a href="/x">Another Story About Pills</a></p>', "Another Story"),
+        ('<p>See also: <a href="/x">Another Story About Pills</a></p>', "Another Story"),
     ],
 )
-def test_chrome_never_reaches_the_text(chrome):
+def test_chrome_never_reaches_the_text(chrome, phrase):
     html = page(f"<article>{BODY}{chrome}<p>Closing words of the article text.</p></article>")
     art = extract_article(html, article_id="x")
-    inner_text = " ".join(chrome.replace(">", "> ").split())
-    for phrase in (
-        "cookies",
-        "consent",
-        "Share",
-        "sidebar",
-        "dosage",
-        "pills",
-        "newsletter",
-        "Secret",
-        "Logo",
-        "rights reserved",
-        "Section",
-        "Advertisement",
-        "Another",
-    ):
-        if phrase in inner_text:
-            assert phrase not in art.text
+    assert phrase not in art.text
     assert art.text.endswith("Closing words of the article text.")
-
-
-def test_box_around_an_email_field_is_dropped():
-    signup = (
-        "<div><h3>Get the Morning Briefing</h3><p>Top stories in your inbox.</p>"
-        "<form><input type='email' name='e'><button>Sign up</button></form>"
-        "<div>You have been successfully subscribed!</div></div>"
-    )
-    art = article(BODY + signup)
-    assert "Morning Briefing" not in art.text
-    assert "subscribed" not in art.text
 
 
 def test_main_content_id_is_not_chrome():
