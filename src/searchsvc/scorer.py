@@ -20,7 +20,7 @@ import numpy as np
 from .ranking import K1, B, lucene_idf
 
 # Ranked fields and how much a match in each counts (body = title + heading + text).
-FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 1.0, "heading": 0.5}
+FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.25, "heading": 0.5}
 POSTINGS_CACHE_ENTRIES = 30_000_000  # ~240 MB of int32 ids + float32 contributions
 
 
