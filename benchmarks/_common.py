@@ -314,6 +314,22 @@ def gunicorn(
                 proc.wait()
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` and its live children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids, total = {pid}, 0.0
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as f:
+                pids.update(int(x) for x in f.read().split())
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection to 127.0.0.1 that reconnects when the server closes."""
 

@@ -20,8 +20,11 @@ The load comes from ``wrk`` (1 thread, a Lua script rotating through the URLs) w
 PATH, else from the bundled Python client (2 processes x connections/2 threads, each thread one
 keep-alive ``http.client`` connection); ``--load`` forces one. With ``--threads 1`` gunicorn
 uses its sync worker (one request at a time per worker, no keep-alive). Everything shares the
-machine's cores with the load generator. Target: short-query search >= 50% of /healthz req/s,
-zero errors; the best config is the one with the most cache-off short-query req/s.
+machine's cores with the load generator, and often with other people's work: each row also
+gives the server's CPU time per request (gunicorn master + workers, from /proc), which
+background load barely changes, and requests per CPU-second relative to /healthz.
+Target: short-query search >= 50% of /healthz req/s, zero errors; the best config is the one
+with the most cache-off short-query req/s.
 """
 
 from __future__ import annotations
@@ -223,15 +226,17 @@ def main() -> None:
         for workers, threads in configs:
             for cache in (None, 0):
                 names = ["/healthz", "short", "long"] if cache is None else ["short", "long"]
-                with C.gunicorn(index_dir, workers, threads, cache_size=cache, log=log) as (
-                    port,
-                    _,
-                ):
+                server = C.gunicorn(index_dir, workers, threads, cache_size=cache, log=log)
+                with server as (port, proc):
                     for name in names:
                         if args.warmup > 0:
                             measure(port, scenarios[name], args.warmup)
+                        cpu = C.tree_cpu_seconds(proc.pid)
                         r = measure(port, scenarios[name], args.seconds)
+                        cpu = C.tree_cpu_seconds(proc.pid) - cpu
                         r.update(
+                            server_cpu_s=cpu,
+                            cpu_ms_per_req=cpu * 1000 / r["requests"] if r["requests"] else 0.0,
                             config=f"{workers}x{threads}",
                             scenario=name,
                             cache="512 (default)" if cache is None else "0 (off)",
@@ -240,7 +245,8 @@ def main() -> None:
                         print(
                             f"  {r['config']} {name:<8} cache {r['cache']:<13} "
                             f"{r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                            f"p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}",
+                            f"p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}  "
+                            f"server CPU {r['cpu_ms_per_req']:.2f} ms/req",
                             flush=True,
                         )
     finally:
@@ -264,6 +270,8 @@ def main() -> None:
                 C.fmt_ms(r["p50_ms"]),
                 C.fmt_ms(r["p99_ms"]),
                 C.ratio(r["p50_ms"], base["p50_ms"]),
+                f"{r['cpu_ms_per_req']:.2f}",
+                C.ratio(base["cpu_ms_per_req"], r["cpu_ms_per_req"]),
                 r["errors"],
                 verdict,
             ]
@@ -271,7 +279,8 @@ def main() -> None:
     print()
     C.print_table(
         ["workers x threads", "scenario", "result cache", "req/s", "vs /healthz",
-         "p50 ms", "p99 ms", "p50 vs /healthz", "errors", "target"],
+         "p50 ms", "p99 ms", "p50 vs /healthz", "server CPU ms/req",
+         "req/CPU-s vs /healthz", "errors", "target"],
         table,
         title=f"throughput, gunicorn on 127.0.0.1, {load} with {args.connections} connections, "
         f"{args.seconds:g}s per row",
