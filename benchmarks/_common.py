@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -228,6 +229,44 @@ def load_note() -> str:
             "work is running, timings will be noisy"
         )
     return ""
+
+
+class CpuWatch:
+    """How much CPU other processes took while this run went: the caveat on every timing.
+
+    Compares the machine's busy time (/proc/stat) with this process's and its reaped
+    children's CPU time; children still running at ``summary()`` are not counted as ours.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        with open("/proc/stat") as f:
+            values = [int(x) for x in f.readline().split()[1:]]
+        busy = (sum(values) - values[3] - values[4]) / tick  # all but idle and iowait
+        mine = sum(
+            r.ru_utime + r.ru_stime
+            for r in (
+                resource.getrusage(resource.RUSAGE_SELF),
+                resource.getrusage(resource.RUSAGE_CHILDREN),
+            )
+        )
+        return time.monotonic(), busy, mine
+
+    def summary(self) -> str:
+        t0, busy0, mine0 = self.start
+        t1, busy1, mine1 = self._sample()
+        wall = max(t1 - t0, 1e-9)
+        others = max(0.0, (busy1 - busy0) - (mine1 - mine0)) / wall
+        mine = (mine1 - mine0) / wall
+        return (
+            f"CPU during this run ({wall:.0f}s): this benchmark {mine:.2f} cores, other "
+            f"processes {others:.2f} of {os.cpu_count()} cores"
+            + ("  <- shared machine: wall-clock numbers are inflated" if others > 0.3 else "")
+        )
 
 
 def write_json(path: Path | None, data: dict) -> None:

@@ -184,6 +184,7 @@ def main() -> None:
         ap.error("--articles must be at least 10")
 
     print(C.machine())
+    watch = C.CpuWatch()
     if note := C.load_note():
         print(note)
     docs = gen_corpus.load_docs(args.data)
@@ -286,10 +287,13 @@ def main() -> None:
             ["function (top 15 by own time)", "calls", "own s", "cumulative s", "own share"],
             [(f, n, f"{tt:.2f}", f"{ct:.2f}", f"{share:.0%}") for f, n, tt, ct, share in top],
         )
+    cpu_note = watch.summary()
+    print(cpu_note)
     C.write_json(
         args.json,
         {
             "machine": C.machine(),
+            "cpu": cpu_note,
             "corpus": summary,
             "builds": builds,
             "incremental": incr,

@@ -193,6 +193,9 @@ def main() -> None:
     from searchsvc.evaluate import ndcg_at_k
 
     print(C.machine())
+    if note := C.load_note():
+        print(note)
+    watch = C.CpuWatch()
     dataset = C.load_scifact(args.data)
     index_dir = args.index_dir or C.OUT_ROOT / "latency-index"
     what, secs = C.build_scifact_index(index_dir, dataset, reuse=args.index_dir is not None)
@@ -344,7 +347,9 @@ def main() -> None:
     )
     for k, v in notes.items():
         print(f"{k}: {v}")
-    C.write_json(args.json, {"machine": C.machine(), "notes": notes, "rows": rows})
+    cpu_note = watch.summary()
+    print(cpu_note)
+    C.write_json(args.json, {"machine": C.machine(), "cpu": cpu_note, "notes": notes, "rows": rows})
 
 
 if __name__ == "__main__":

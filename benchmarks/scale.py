@@ -206,6 +206,7 @@ def main() -> None:
         ap.error("--sizes takes section counts >= 100, comma-separated")
 
     print(C.machine())
+    watch = C.CpuWatch()
     if note := C.load_note():
         print(note)
     dataset = C.load_scifact(args.data)
@@ -311,7 +312,11 @@ def main() -> None:
             "min to build): python benchmarks/scale.py --sizes "
             f"{s['sections']} --large"
         )
-    C.write_json(args.json, {"machine": C.machine(), "results": results, "skipped": skipped})
+    cpu_note = watch.summary()
+    print(cpu_note)
+    C.write_json(
+        args.json, {"machine": C.machine(), "cpu": cpu_note, "results": results, "skipped": skipped}
+    )
 
 
 if __name__ == "__main__":

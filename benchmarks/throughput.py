@@ -196,6 +196,7 @@ def main() -> None:
         sys.exit("error: wrk is not on PATH (apt-get install wrk), or use --load python")
 
     print(C.machine())
+    watch = C.CpuWatch()
     if note := C.load_note():
         print(note)
     dataset = C.load_scifact(args.data)
@@ -291,7 +292,9 @@ def main() -> None:
         f"best config: {best['config']} ({best['rps']:.1f} req/s on cache-off short queries, "
         f"{best['rps_vs_healthz']:.0%} of its /healthz)"
     )
-    C.write_json(args.json, {"machine": C.machine(), "load": load, "rows": rows})
+    cpu_note = watch.summary()
+    print(cpu_note)
+    C.write_json(args.json, {"machine": C.machine(), "cpu": cpu_note, "load": load, "rows": rows})
     shutil.rmtree(workdir, ignore_errors=True)
 
 
