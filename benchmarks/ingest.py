@@ -20,7 +20,7 @@
    ``--profile-articles`` corpus with cProfile and splits the time into reading + hashing,
    HTML parsing/extraction, Whoosh ``add_document``, the Whoosh commit and the rest; the same
    one-changed-page incremental run is timed on that smaller corpus to show whether its cost
-   follows corpus size.
+   follows corpus size; and one incremental run on the big corpus is profiled step by step.
 
 Targets: >= 150 articles/s on 2 cores; one changed file re-indexed in under 1 s regardless of
 corpus size.
@@ -171,6 +171,44 @@ def profile_rebuild(corpus: Path, index_dir: Path) -> tuple[float, list, list]:
     return wall, rows, top_rows
 
 
+# What an incremental run does, step by step (searchsvc.index / corpus / whoosh functions).
+INCREMENTAL_STEPS = [
+    ("walk the corpus (find_pages)", "searchsvc/corpus.py", "find_pages"),
+    ("compare with manifest (_split_by_change)", "searchsvc/index.py", "_split_by_change"),
+    ("load old manifest", "searchsvc/index.py", "load"),
+    ("hard-link the live generation", "searchsvc/index.py", "_link_copy"),
+    ("open the Whoosh index", "whoosh/index.py", "open_dir"),
+    ("delete old sections", "whoosh/writing.py", "delete_by_term"),
+    ("parse + analyse changed pages", "searchsvc/corpus.py", "parse_page"),
+    ("Whoosh add_document", "whoosh/writing.py", "add_document"),
+    ("Whoosh commit", "whoosh/writing.py", "commit"),
+    ("save new manifest", "searchsvc/index.py", "save"),
+    ("switch + drop stale generations", "searchsvc/index.py", "_remove_stale_generations"),
+]
+
+
+def profile_incremental(corpus: Path, index_dir: Path) -> tuple[float, list]:
+    """cProfile one in-process incremental run after one page changed: time per step."""
+    from searchsvc.index import update_index
+
+    change_one_page(corpus, nth=1)
+    prof = cProfile.Profile()
+    started = time.perf_counter()
+    prof.enable()
+    report = update_index(corpus, index_dir, workers=2)
+    prof.disable()
+    wall = time.perf_counter() - started
+    assert report.updated == 1, report.summary()
+    stats = pstats.Stats(prof).stats
+    rows = []
+    for label, frag, name in INCREMENTAL_STEPS:
+        secs = sum(
+            v[3] for (path, _l, func), v in stats.items() if func == name and path.endswith(frag)
+        )
+        rows.append((label, secs, secs / wall))
+    return wall, rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="folder holding beir-scifact/ (default ../shared/data)")
@@ -216,6 +254,7 @@ def main() -> None:
     incr = incremental_runs(corpus, root / f"index-{args.articles}-w2")
     for r in incr:
         print(f"  incremental, {r['what']}: {r['wall']:.2f}s wall ({r['seconds']:.2f}s reported)")
+    incr_wall, incr_steps = profile_incremental(corpus, root / f"index-{args.articles}-w2")
     shutil.rmtree(root / f"index-{args.articles}-w1", ignore_errors=True)
 
     small = None
@@ -287,6 +326,13 @@ def main() -> None:
             ["function (top 15 by own time)", "calls", "own s", "cumulative s", "own share"],
             [(f, n, f"{tt:.2f}", f"{ct:.2f}", f"{share:.0%}") for f, n, tt, ct, share in top],
         )
+    print()
+    C.print_table(
+        ["incremental run, 1 page changed: step", "seconds", "share"],
+        [(label, f"{s:.3f}", f"{share:.0%}") for label, s, share in incr_steps],
+        title=f"cProfile of update_index() in process on the {args.articles}-article corpus "
+        f"after one page changed: {incr_wall:.2f}s under the profiler",
+    )
     cpu_note = watch.summary()
     print(cpu_note)
     C.write_json(
@@ -298,6 +344,7 @@ def main() -> None:
             "builds": builds,
             "incremental": incr,
             "incremental_small": small,
+            "incremental_profile": {"wall": incr_wall, "steps": incr_steps},
             "profile": None if args.no_profile else {"wall": wall, "buckets": buckets, "top": top},
         },
     )
