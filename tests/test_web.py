@@ -228,3 +228,9 @@ def test_searches_succeed_during_reindex(tmp_path):
             t.join(30)
         server.stop()
     assert len(statuses) > 3 and set(statuses) == {200}
+
+
+def test_long_prose_query_reads_operators_as_punctuation(live):
+    prose = 'I read that "caffeine" blocks adenosine -- does a* topic: sleep really matter for me?'
+    status, data = api(live, prose)
+    assert status == 200 and data["results"][0]["article_id"] == "sleep/caffeine"

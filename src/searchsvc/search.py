@@ -36,6 +36,7 @@ PREFIX_MIN = 2
 PREFIX_EXPANSIONS = 32
 MAX_TERMS = 64
 SNIPPET_CHARS = 220
+PROSE_WORDS = 12
 
 
 class BadQuery(ValueError):
@@ -56,6 +57,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _WORD_CHARS = re.compile(r"\w", re.UNICODE)
+_PROSE_OPERATORS = re.compile(r'["*]|(?<!\S)-|(?<=topic):', re.IGNORECASE)
 
 
 @dataclass
@@ -80,10 +82,14 @@ def parse_query(text: str) -> ParsedQuery:
     """Split what a reader typed into words, phrases, prefixes, exclusions and filters.
 
     Unbalanced quotes close at the end; punctuation is left to the analyzer, which ignores it.
+    A query of more than ``PROSE_WORDS`` words is prose (a pasted passage, a long question):
+    there quotes, dashes, stars and ``topic:`` are punctuation, not operators.
 
     :raise BadQuery: for a prefix shorter than two letters or an empty ``topic:``.
     """
     parsed = ParsedQuery()
+    if len(text.split()) > PROSE_WORDS:
+        text = _PROSE_OPERATORS.sub(" ", text)
     for m in _TOKEN.finditer(text):
         negative = bool(m.group("neg"))
         if m.group("field"):
