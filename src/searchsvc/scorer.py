@@ -79,10 +79,18 @@ class Generation:
         self.topic_of, self.topics = self._ordinals(reader, "topic", np.int16)
         self.article_topic = np.zeros(len(self.article_ids), dtype=np.int16)
         self.article_topic[self.article_of] = self.topic_of
+        # Sections grouped by article (CSR): article a owns _by_article[_starts[a]:_starts[a+1]].
+        self._by_article = np.argsort(self.article_of, kind="stable").astype(np.int32)
+        self._starts = np.searchsorted(
+            self.article_of[self._by_article], np.arange(len(self.article_ids) + 1)
+        )
         self._cache: OrderedDict[tuple[str, str], TermVector] = OrderedDict()
         self._cached_entries = 0
         self._lock = threading.Lock()
         self._vocabulary: tuple[list[str], np.ndarray] | None = None
+
+    def sections_of(self, article: int) -> np.ndarray:
+        return self._by_article[self._starts[article] : self._starts[article + 1]]
 
     def _live_mask(self, reader) -> np.ndarray:
         live = np.ones(self.size, dtype=bool)
@@ -186,28 +194,61 @@ def score(gen: Generation, reader, weights: dict[str, float]) -> np.ndarray:
 
 
 @dataclass
-class Ranked:
-    """Matching articles, best first: each one's best section and score."""
+class Matches:
+    """Section scores of one query, restricted to what it allows, and per-article counts."""
 
-    article: np.ndarray  # article ordinals
-    best_doc: np.ndarray  # docnum of each article's best section
-    best_score: np.ndarray
-    docs: np.ndarray  # all matching sections ...
-    doc_scores: np.ndarray  # ... and their scores, for "more sections"
+    scores: np.ndarray  # per section; 0 where it does not match or is not allowed
+    hits: np.ndarray  # per article: how many of its sections match
 
 
-def rank_articles(gen: Generation, scores: np.ndarray, allowed: np.ndarray) -> Ranked:
-    """Collapse section scores to articles (best section wins); only ``allowed`` sections."""
-    docs = np.flatnonzero((scores > 0) & allowed)
-    doc_scores = scores[docs]
-    arts = gen.article_of[docs]
-    order = np.lexsort((-doc_scores, arts))  # by article, best section first
-    first = order[np.r_[True, arts[order][1:] != arts[order][:-1]]] if docs.size else order
-    by_score = first[np.argsort(-doc_scores[first], kind="stable")]
-    return Ranked(arts[by_score], docs[by_score], doc_scores[by_score], docs, doc_scores)
+def match(gen: Generation, scores: np.ndarray, allowed: np.ndarray) -> Matches:
+    scores = np.where(allowed, scores, 0).astype(np.float32, copy=False)
+    hits = np.bincount(gen.article_of[scores > 0], minlength=len(gen.article_ids))
+    return Matches(scores, hits)
 
 
-def topic_counts(gen: Generation, articles: np.ndarray) -> list[tuple[str, int]]:
-    counts = np.bincount(gen.article_topic[articles], minlength=len(gen.topics))
+def topic_counts(gen: Generation, m: Matches) -> list[tuple[str, int]]:
+    """Matching articles per topic, most first."""
+    counts = np.bincount(gen.article_topic[m.hits > 0], minlength=len(gen.topics))
     pairs = [(gen.topics[i], int(c)) for i, c in enumerate(counts) if c]
     return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+
+def top_articles(
+    gen: Generation, m: Matches, need: int, article_ok: np.ndarray | None = None
+) -> tuple[int, list[tuple[int, int, float]]]:
+    """How many articles match, and the best ``need`` as (article, best section, score).
+
+    An article ranks by its best section. Only the top sections are sorted: if the best
+    ``k`` sections cover ``need`` articles, those are exactly the top articles, because an
+    article missing from them has no section scoring higher than any of them.
+    """
+    scores = m.scores
+    if article_ok is not None:
+        scores = np.where(article_ok[gen.article_of], scores, 0)
+        total = int(np.count_nonzero(article_ok & (m.hits > 0)))
+    else:
+        total = int(np.count_nonzero(m.hits))
+    positive = int(np.count_nonzero(scores))
+    k = min(positive, max(need * 4, 16))
+    while True:
+        top = np.argpartition(-scores, k - 1)[:k] if 0 < k < scores.size else np.flatnonzero(scores)
+        top = top[np.lexsort((top, -scores[top]))]  # best first, ties by docnum
+        best: dict[int, tuple[int, int, float]] = {}
+        for doc in top:
+            article = int(gen.article_of[doc])
+            if article not in best:
+                best[article] = (article, int(doc), float(scores[doc]))
+                if len(best) == need:
+                    break
+        if len(best) >= need or k >= positive:
+            return total, list(best.values())
+        k = min(positive, k * 4)
+
+
+def article_sections(gen: Generation, m: Matches, article: int) -> list[tuple[int, float]]:
+    """An article's matching sections, best first."""
+    docs = gen.sections_of(article)
+    scores = m.scores[docs]
+    order = np.argsort(-scores, kind="stable")
+    return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]

@@ -30,7 +30,16 @@ from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
 from .ranking import STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms
-from .scorer import Generation, generation_for, rank_articles, score, topic_counts
+from .scorer import (
+    Generation,
+    Matches,
+    article_sections,
+    generation_for,
+    match,
+    score,
+    top_articles,
+    topic_counts,
+)
 
 PREFIX_MIN = 2
 PREFIX_EXPANSIONS = 32
@@ -339,20 +348,14 @@ def _run(session, text, parsed, page, per_page, facets, snippets) -> dict:
     gen, searcher = session.arrays, session.searcher
     reader = searcher.reader()
     built = build_query(parsed, gen, reader)
-    scores = score(gen, reader, built.weights)
-    ranked = rank_articles(gen, scores, _allowed(session, built))
-    facet_counts = topic_counts(gen, ranked.article) if facets else []
+    matches = match(gen, score(gen, reader, built.weights), _allowed(session, built))
     topics_ok = _topic_mask(gen, parsed)
-    if topics_ok is not None:
-        keep = topics_ok[gen.article_topic[ranked.article]]
-        ranked.article, ranked.best_doc, ranked.best_score = (
-            ranked.article[keep],
-            ranked.best_doc[keep],
-            ranked.best_score[keep],
-        )
-    total = int(ranked.article.size)
-    first, last = (page - 1) * per_page, page * per_page
-    results = [_result(session, ranked, i, built, snippets) for i in range(first, min(last, total))]
+    article_ok = None if topics_ok is None else topics_ok[gen.article_topic]
+    total, top = top_articles(gen, matches, page * per_page, article_ok)
+    results = [
+        _result(session, matches, hit, built, snippets) for hit in top[(page - 1) * per_page :]
+    ]
+    facet_counts = topic_counts(gen, matches) if facets else []
     return {
         "query": text,
         "topic": parsed.topics[0] if len(parsed.topics) == 1 else None,
@@ -366,24 +369,21 @@ def _run(session, text, parsed, page, per_page, facets, snippets) -> dict:
     }
 
 
-def _result(session: Session, ranked, i: int, built: BuiltQuery, snippets: bool) -> dict:
+def _result(session: Session, matches: Matches, hit: tuple, built: BuiltQuery, snippets: bool):
     searcher = session.searcher
-    article = ranked.article[i]
-    best_doc = int(ranked.best_doc[i])
+    article, best_doc, best_score = hit
     best = searcher.stored_fields(best_doc)
-    same = ranked.docs[session.arrays.article_of[ranked.docs] == article]
-    same_scores = ranked.doc_scores[session.arrays.article_of[ranked.docs] == article]
     more = []
-    for j in np.argsort(-same_scores, kind="stable"):
-        if int(same[j]) == best_doc:
+    for docnum, section_score in article_sections(session.arrays, matches, article):
+        if docnum == best_doc:
             continue
-        f = searcher.stored_fields(int(same[j]))
+        f = searcher.stored_fields(docnum)
         more.append(
             {
                 "heading": f["heading"],
                 "anchor": f["anchor"],
                 "url": section_url(f["url"], f["anchor"]),
-                "score": round(float(same_scores[j]), 4),
+                "score": round(section_score, 4),
             }
         )
     return {
@@ -394,7 +394,7 @@ def _result(session: Session, ranked, i: int, built: BuiltQuery, snippets: bool)
         "heading": best["heading"],
         "anchor": best["anchor"],
         "published": best.get("published"),
-        "score": round(float(ranked.best_score[i]), 4),
+        "score": round(best_score, 4),
         "snippet": make_snippet(best["text"], set(built.weights)) if snippets else None,
         "more_sections": more,
     }
