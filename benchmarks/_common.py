@@ -43,6 +43,7 @@ def scifact_dir(data: str | Path | None) -> Path:
     needed = ("corpus.jsonl.gz", "queries.jsonl", "qrels.tsv")
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
+        sys.stdout.flush()
         sys.exit(
             f"error: beir-scifact data not found: {folder} lacks {', '.join(missing)}.\n"
             f"Pass --data DIR, where DIR holds {SCIFACT}/ (default: {DEFAULT_DATA})."
@@ -57,6 +58,7 @@ def load_scifact(data: str | Path | None):
     try:
         return load_dataset(scifact_dir(data))
     except DatasetError as exc:
+        sys.stdout.flush()
         sys.exit(f"error: {exc}")
 
 
