@@ -9,12 +9,13 @@ For each set, every engine indexes the corpus (timed) and answers every judged q
 measured the same way in one process. Prints one table: set, engine, nDCG@10, Recall@100,
 MRR@10, p50 ms, p99 ms, index seconds.
 
-The project's own engine is found, in order, as
-1. ``searchsvc.evaluate.project_ranker(dataset, workdir) -> ranker`` (indexes the dataset with the
-   real indexing code into ``workdir`` and returns ``query -> [doc ids]``), or
-2. ``searchsvc eval --json DATASET_DIR`` printing ``EvalReport.to_dict()`` as JSON (measured in
-   its own process, so its timings are not strictly comparable);
-and if neither exists its row says "searchsvc: not available yet".
+The project's own engine ("searchsvc") is measured in this process like the peers: the dataset
+is indexed with the real indexing code (``searchsvc.index.build_from_articles`` over
+``evaluate.documents_as_articles``, timed) and searched with the API's own search
+(``searchsvc.cli.project_ranker(Session(...))``: ``search()`` with the result cache off). If
+those are not importable, ``searchsvc eval --json DATASET_DIR`` is run instead (its own process,
+so its timings are not strictly comparable); failing both, the row says
+"searchsvc: not available yet".
 """
 
 from __future__ import annotations
@@ -61,18 +62,24 @@ def run_peer(name, dataset):
 def run_project(dataset):
     """(report dict, index seconds) for searchsvc, or (None, reason) if it is not available."""
     try:
-        from searchsvc.evaluate import project_ranker
+        from searchsvc.cli import project_ranker
+        from searchsvc.evaluate import documents_as_articles
+        from searchsvc.index import build_from_articles
+        from searchsvc.search import Session
     except ImportError:
-        project_ranker = None
-    if project_ranker is not None:
-        workdir = Path(tempfile.mkdtemp(prefix="relevance-searchsvc-"))
-        try:
-            t0 = time.perf_counter()
-            ranker = project_ranker(dataset, workdir)
-            index_s = time.perf_counter() - t0
-            return run_eval(dataset, ranker).to_dict(), index_s
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        return run_project_cli(dataset)
+    workdir = Path(tempfile.mkdtemp(prefix="relevance-searchsvc-"))
+    try:
+        t0 = time.perf_counter()
+        build_from_articles(workdir, documents_as_articles(dataset))
+        index_s = time.perf_counter() - t0
+        with Session(workdir, cache_size=0) as session:
+            return run_eval(dataset, project_ranker(session)).to_dict(), index_s
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_project_cli(dataset):
     exe = shutil.which("searchsvc")
     if exe is None:
         return None, "not available yet"
