@@ -149,11 +149,14 @@ def terms(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
-def _prefix_pattern(wanted: frozenset[str]) -> re.Pattern:
+def _prefix_pattern(wanted: frozenset[str], accented: bool) -> re.Pattern:
     # Snowball stems are, but for a changed last letter ("studi" from "study"), prefixes of
-    # the lower-cased word: the stem minus one letter finds every candidate.
+    # the lower-cased word: the stem minus one letter finds every candidate. Words with
+    # non-ASCII letters fold to other letters, so in accented text they are all candidates.
     prefixes = sorted({t[:-1] if len(t) >= 3 else t for t in wanted}, key=len, reverse=True)
     alternatives = "|".join(re.escape(p) for p in prefixes)
+    if accented:
+        alternatives += r"|\w*(?:(?![\x00-\x7f])\w)\w*"
     return re.compile(rf"(?<![\w.'])(?:{alternatives})\w*(?:[.']\w+)*", re.IGNORECASE)
 
 
@@ -165,10 +168,8 @@ def match_spans(text: str, wanted: set[str]) -> list[tuple[int, int, str]]:
     """
     if not wanted:
         return []
-    if not text.isascii():  # accents fold to other letters: take the exact, slower way
-        return [span for span in term_spans(text) if span[2] in wanted]
-    found = [m for m in _prefix_pattern(frozenset(wanted)).finditer(text)]
-    words = [m.group().lower() for m in found]
+    found = list(_prefix_pattern(frozenset(wanted), not text.isascii()).finditer(text))
+    words = [fold(m.group()) for m in found]
     return [
         (m.start(), m.end(), term)
         for m, word, term in zip(found, words, _stemmer.stemWords(words), strict=True)
