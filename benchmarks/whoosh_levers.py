@@ -1,7 +1,7 @@
 """Why does Whoosh BM25F trail bm25s? Test one ranking lever at a time, with Whoosh 2.7.4 itself.
 
-    python benchmarks/whoosh_levers.py [--data DIR] [--sets scifact,med,cran,cisi]
-                                       [--table levers|grid|best|all] [--json FILE]
+    python benchmarks/whoosh_levers.py [--data DIR] [--sets scifact,med,cran,cisi,scifact-train]
+                                       [--tables levers,path,around,best] [--json FILE]
 
 Every variant is a real Whoosh index searched by ``Searcher.search(q, limit=100)``; what changes is
 (a) the analyzer chain and field layout at index time, (b) a ``WeightingModel`` subclass
@@ -13,8 +13,10 @@ document numbers follow insertion order).
 
 The ``levers`` table starts from the team's baseline (one combined title+text field, Whoosh's
 tokenizer and 33-word stop list, PyStemmer English Snowball, Whoosh idf, k1=1.2, b=0.75,
-parser-style query with duplicate terms collapsed) and changes one thing per row. Results are
-written to docs/relevance.md by hand.
+parser-style query with duplicate terms collapsed) and changes one thing per row; ``path`` adds
+the winning levers cumulatively (and reproduces bm25s inside Whoosh); ``around`` changes one thing
+from the recommended configuration (``BEST_IX``/``BEST_SC``); ``best`` prints its full metrics
+with 95% paired bootstrap intervals. Results are copied into docs/relevance.md by hand.
 """
 
 from __future__ import annotations
