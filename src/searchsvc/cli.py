@@ -301,7 +301,10 @@ def project_ranker(session: Session, depth: int = 100):
 
     def rank(text: str) -> list[str]:
         try:
-            result = search(session, text, per_page=depth, facets=False, snippets=False)
+            # Judged queries may be whole paragraphs: no length limit, unlike the public API.
+            result = search(
+                session, text, per_page=depth, facets=False, snippets=False, max_length=10**6
+            )
         except BadQuery:
             return []  # e.g. a query of stop words only: nothing to rank
         return [r["article_id"] for r in result["results"]]

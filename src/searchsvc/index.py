@@ -21,12 +21,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
@@ -39,7 +40,7 @@ CURRENT = "current"
 MANIFEST = "manifest.json"
 LOCK_FILE = ".lock"
 GEN_PREFIX = "gen-"
-FORMAT = 1  # bump when the schema changes; an index of another format needs --rebuild
+FORMAT = 2  # bump when the schema changes; an index of another format needs --rebuild
 
 
 class IndexError_(Exception):
@@ -184,7 +185,15 @@ class Manifest:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def save(self, gen_dir: Path) -> None:
-        data = asdict(self)
+        # A plain dict, not dataclasses.asdict: that deep-copies and costs seconds at 200k pages.
+        data = {
+            "built_at": self.built_at,
+            "version": self.version,
+            "format": self.format,
+            "pages": {
+                k: [e.sha, e.size, e.mtime_ns, e.sections, e.topic] for k, e in self.pages.items()
+            },
+        }
         tmp = gen_dir / (MANIFEST + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(data, f, separators=(",", ":"))
@@ -196,7 +205,7 @@ class Manifest:
     def load(cls, gen_dir: Path) -> Manifest:
         with open(gen_dir / MANIFEST, encoding="utf-8") as f:
             data = json.load(f)
-        pages = {k: PageEntry(**v) for k, v in data.pop("pages").items()}
+        pages = {k: PageEntry(*v) for k, v in data.pop("pages").items()}
         return cls(pages=pages, **data)
 
 
@@ -250,7 +259,9 @@ def open_index(index_dir: Path) -> OpenIndex:
                 f"index in {index_dir} has format {manifest.format}, this searchsvc reads "
                 f"{FORMAT}: run `searchsvc index --rebuild`"
             )
-        ix = whoosh_index.open_dir(str(gen))
+        # Without mmap Whoosh 2.7.4 would copy every segment into each searcher's memory
+        # (about 1 GB per searcher at a million sections); read-only, files are read on demand.
+        ix = FileStorage(str(gen), readonly=True, supports_mmap=False).open_index()
     except (OSError, ValueError, KeyError, TypeError, whoosh_index.IndexError) as exc:
         raise IndexUnavailable(f"index in {index_dir} cannot be read: {exc}") from exc
     return OpenIndex(gen.name, gen, ix, manifest)

@@ -190,7 +190,7 @@ def build_query(parsed: ParsedQuery, gen: Generation, reader) -> BuiltQuery:
 # --- sessions --------------------------------------------------------------------------------
 
 
-class _ResultCache:
+class ResultCache:
     """A small LRU of result dicts keyed by generation and request, shared by threads."""
 
     def __init__(self, size: int) -> None:
@@ -221,9 +221,12 @@ class Session:
     :raise IndexUnavailable: from ``refresh()`` while no index exists.
     """
 
-    def __init__(self, index_dir: Path | str, cache_size: int = 512) -> None:
+    def __init__(
+        self, index_dir: Path | str, cache_size: int = 512, cache: ResultCache | None = None
+    ) -> None:
+        """:param cache: a cache shared with other sessions (threads) of the process."""
         self.index_dir = Path(index_dir)
-        self.cache = _ResultCache(cache_size)
+        self.cache = cache if cache is not None else ResultCache(cache_size)
         self.opened: OpenIndex | None = None
         self.searcher = None
         self.arrays: Generation | None = None

@@ -22,7 +22,7 @@ from . import __version__
 from .config import DEFAULTS, ENV_PREFIX
 from .index import IndexUnavailable
 from .openapi import openapi_spec
-from .search import BadQuery, Session, search
+from .search import BadQuery, ResultCache, Session, search
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def init_sessions(app: Flask) -> None:
     app.extensions["searchsvc.sessions"] = threading.local()
+    # One result cache per process: every thread's session answers from it.
+    app.extensions["searchsvc.cache"] = ResultCache(app.config["CACHE_SIZE"])
 
 
 def get_session() -> Session:
@@ -60,7 +62,8 @@ def get_session() -> Session:
         local = current_app.extensions["searchsvc.sessions"]
         session = getattr(local, "session", None)
         if session is None:
-            session = Session(current_app.config["INDEX_DIR"], current_app.config["CACHE_SIZE"])
+            cache = current_app.extensions["searchsvc.cache"]
+            session = Session(current_app.config["INDEX_DIR"], cache=cache)
             local.session = session
         session.refresh()
         g.session = session
