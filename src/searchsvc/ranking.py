@@ -47,7 +47,9 @@ WORD_PATTERN = r"\w+(?:[.']\w+)*"
 
 # BM25 parameters; see docs/relevance.md for how they were chosen.
 K1 = 1.2
-B = 0.75
+B = 1.0
+# Query-term saturation: a word typed q times weighs q(K3+1)/(q+K3), so 1, 1.8, 2.5, ...
+K3 = 8.0
 
 
 class SnowballFilter(Filter):

@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
-from .ranking import STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms
+from .ranking import K3, STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms
 from .scorer import (
     Generation,
     Matches,
@@ -171,8 +171,8 @@ class BuiltQuery:
 def build_query(parsed: ParsedQuery, gen: Generation, reader) -> BuiltQuery:
     """Weigh the query's terms and collect its required and excluded parts.
 
-    A word typed twice counts twice; words of a required phrase also rank; a prefix spreads
-    one word's weight over its expansions.
+    A word typed twice counts more (saturating, as BM25's k3); words of a required phrase
+    also rank; a prefix spreads one word's weight over its expansions.
     """
     weights: Counter[str] = Counter()
     for word in parsed.words + parsed.phrases:
@@ -181,10 +181,10 @@ def build_query(parsed: ParsedQuery, gen: Generation, reader) -> BuiltQuery:
         expanded = _expand_prefix(gen, reader, prefix)
         for t in expanded:
             weights[t] += 1.0 / len(expanded)
-    weights = Counter(dict(weights.most_common(MAX_TERMS)))
+    saturated = {t: q * (K3 + 1) / (q + K3) for t, q in weights.most_common(MAX_TERMS)}
     required = [q for q in map(_phrase_query, parsed.phrases) if q is not None]
     excluded = [q for q in map(_phrase_query, parsed.excluded) if q is not None]
-    return BuiltQuery(dict(weights), required, excluded, parsed.words)
+    return BuiltQuery(saturated, required, excluded, parsed.words)
 
 
 # --- sessions --------------------------------------------------------------------------------
