@@ -3,10 +3,11 @@
 Indexing and searching must agree on analysis, so both take it from here: a Unicode word
 tokenizer, lower-casing, accent folding, an English stop list and the Snowball stemmer (via
 PyStemmer, a C extension, so stemming costs little at index and query time). The weighting is
-BM25 with the Lucene/bm25s idf, which, unlike Whoosh's default ``log(N/(df+1)) + 1``, gives
-near-zero weight to words found in most documents, so long natural-language queries are ranked
-by their informative words. Whoosh pickles the schema into the index, so the classes here are
-part of the on-disk format: renaming one needs a ``--rebuild``.
+BM25 (computed in ``scorer``) with the Lucene/bm25s idf, which, unlike Whoosh's default
+``log(N/(df+1)) + 1``, gives near-zero weight to words found in most documents, so long
+natural-language queries are ranked by their informative words. Whoosh pickles the schema
+into the index, so the classes here are part of the on-disk format: renaming one needs a
+``--rebuild``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from functools import lru_cache
 from math import log
 
 import Stemmer
-from whoosh import scoring
 from whoosh.analysis import (
     CharsetFilter,
     Filter,
@@ -99,16 +99,6 @@ def lucene_idf(doc_count: int, doc_freq: int) -> float:
     """BM25 idf as Lucene and bm25s compute it: always positive, ~0 for ubiquitous words."""
     return log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
-
-class BM25(scoring.BM25F):
-    """Whoosh's BM25F scorer with the Lucene idf."""
-
-    def __init__(self, B: float = B, K1: float = K1, **field_b: float) -> None:
-        super().__init__(B=B, K1=K1, **field_b)
-
-    def idf(self, searcher, fieldname, text):
-        parent = searcher.get_parent()
-        return lucene_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
 
 # The same analysis without Whoosh's token objects: for queries and snippets, where
