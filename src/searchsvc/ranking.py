@@ -100,7 +100,6 @@ def lucene_idf(doc_count: int, doc_freq: int) -> float:
     return log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
-
 # The same analysis without Whoosh's token objects: for queries and snippets, where
 # per-token Python overhead is the cost. ``tests/test_ranking.py`` keeps both in step.
 _word_re = re.compile(WORD_PATTERN)
