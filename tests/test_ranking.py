@@ -6,7 +6,15 @@ import pickle
 
 import pytest
 
-from searchsvc.ranking import lucene_idf, match_spans, term_spans, terms, text_analyzer
+from searchsvc.ranking import (
+    exact_analyzer,
+    lucene_idf,
+    match_spans,
+    term_spans,
+    terms,
+    text_analyzer,
+    words,
+)
 
 SAMPLES = [
     "How Does Diazepam Work For Back Pain? It's a benzodiazepine.",
@@ -19,6 +27,11 @@ SAMPLES = [
 @pytest.mark.parametrize("text", SAMPLES)
 def test_fast_terms_match_whoosh_analyzer(text):
     assert terms(text) == [t.text for t in text_analyzer()(text)]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_fast_words_match_whoosh_exact_analyzer(text):
+    assert words(text) == [t.text for t in exact_analyzer()(text)]
 
 
 def test_term_spans_point_at_the_words():

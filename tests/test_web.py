@@ -26,6 +26,25 @@ def test_search_ranks_the_article_that_matches_most_words_first(live):
     assert data["results"][0]["article_id"] == "medicines/diazepam-back-pain"
 
 
+def test_the_word_as_typed_ranks_above_another_word_of_its_stem(tmp_path):
+    # "experience" and "experiment" share the stem "experi": without the unstemmed field
+    # the two pages tie, and the tie goes to the one indexed first.
+    pages = {
+        "study/a.html": article_html("Ward notes", [("", "Patients described the experience.")]),
+        "study/b.html": article_html("Ward notes", [("", "Patients described the experiment.")]),
+    }
+    _, index_dir = make_index(tmp_path, pages)
+    server = serve(index_dir)
+    try:
+        assert [r["article_id"] for r in api(server, "experiment")[1]["results"]] == [
+            "study/b",
+            "study/a",
+        ]
+        assert api(server, "experience")[1]["results"][0]["article_id"] == "study/a"
+    finally:
+        server.stop()
+
+
 def test_result_links_to_the_best_section(live):
     _, data = api(live, "GABA neurotransmitter")
     top = data["results"][0]

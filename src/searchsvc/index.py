@@ -34,13 +34,13 @@ from whoosh.system import pack_uint
 from . import __version__
 from .corpus import PageFile, ParsedPage, content_hash, find_pages, parse_pages, read_page
 from .extract import Article
-from .ranking import term_positions, terms, text_analyzer
+from .ranking import exact_analyzer, term_positions, terms, text_analyzer, words
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LOCK_FILE = ".lock"
 GEN_PREFIX = "gen-"
-FORMAT = 2  # bump when the schema changes; an index of another format needs --rebuild
+FORMAT = 3  # bump when the schema changes; an index of another format needs --rebuild
 
 
 class IndexError_(Exception):
@@ -83,7 +83,8 @@ def make_schema() -> Schema:
     """One document per article section.
 
     ``body`` (title + heading + section text) carries the ranking; ``title`` and ``heading``
-    are indexed again on their own so a match there can be boosted; ``text`` is stored for
+    are indexed again on their own so a match there can be boosted, and ``exact`` holds
+    body's words unstemmed so the word form the reader typed can be; ``text`` is stored for
     snippets.
     """
     ranked = text_analyzer()
@@ -98,6 +99,7 @@ def make_schema() -> Schema:
         title=PreparedText(analyzer=ranked, stored=True, phrase=False),
         heading=PreparedText(analyzer=ranked, stored=True, phrase=False),
         body=PreparedText(analyzer=ranked),
+        exact=PreparedText(analyzer=exact_analyzer(), phrase=False),
         text=STORED(),
     )
 
@@ -116,6 +118,7 @@ def section_documents(article: Article) -> Iterator[dict]:
             "title": article.title,
             "heading": section.heading,
             "body": f"{article.title}\n{section.heading}\n{section.text}",
+            "exact": f"{article.title}\n{section.heading}\n{section.text}",
             "text": section.text,
         }
 
@@ -129,9 +132,9 @@ def _positions(text: str) -> Prepared:
     return Prepared([(t.encode(), len(p), float(len(p)), encode(p)) for t, p in found.items()])
 
 
-def _frequencies(text: str) -> Prepared:
+def _frequencies(tokens: list[str]) -> Prepared:
     """Postings of a frequency-only field."""
-    counts = Counter(terms(text))
+    counts = Counter(tokens)
     return Prepared([(t.encode(), n, float(n), pack_uint(n)) for t, n in counts.items()])
 
 
@@ -147,8 +150,9 @@ def prepare_documents(article: Article) -> list[dict]:
     docs = []
     for doc in section_documents(article):
         doc["_stored_title"], doc["_stored_heading"] = doc["title"], doc["heading"]
-        doc["title"] = _frequencies(doc["title"])
-        doc["heading"] = _frequencies(doc["heading"])
+        doc["title"] = _frequencies(terms(doc["title"]))
+        doc["heading"] = _frequencies(terms(doc["heading"]))
+        doc["exact"] = _frequencies(words(doc["exact"]))
         doc["body"] = _positions(doc["body"])
         docs.append(doc)
     return docs

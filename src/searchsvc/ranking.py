@@ -95,6 +95,11 @@ def text_analyzer():
     )
 
 
+def exact_analyzer():
+    """Words as typed, minus stop words, unstemmed: rewards the reader's exact word form."""
+    return word_analyzer() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
 def lucene_idf(doc_count: int, doc_freq: int) -> float:
     """BM25 idf as Lucene and bm25s compute it: always positive, ~0 for ubiquitous words."""
     return log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
@@ -133,10 +138,15 @@ def term_positions(text: str) -> list[tuple[int, str]]:
     return list(zip(kept, _stemmer.stemWords(words), strict=True))
 
 
+def words(text: str) -> list[str]:
+    """The words of ``text`` as ``exact_analyzer`` indexes them: folded, unstemmed, no stop
+    words; in order, repeats kept."""
+    return [w for w in map(fold, _word_re.findall(text)) if w not in STOP_WORDS]
+
+
 def terms(text: str) -> list[str]:
     """The index terms of ``text``, in order, repeats kept."""
-    words = [w for w in map(fold, _word_re.findall(text)) if w not in STOP_WORDS]
-    return _stemmer.stemWords(words)
+    return _stemmer.stemWords(words(text))
 
 
 @lru_cache(maxsize=1024)

@@ -20,7 +20,10 @@ import numpy as np
 from .ranking import K1, B, lucene_idf
 
 # Ranked fields and how much a match in each counts (body = title + heading + text).
-FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.25, "heading": 0.5}
+FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.3, "heading": 0.5}
+# ``exact`` holds body's words unstemmed: the word as typed counts a little more than another
+# word of the same stem ("experiment" over "experience", both "experi").
+EXACT_WEIGHT = 0.2
 POSTINGS_CACHE_ENTRIES = 30_000_000  # ~240 MB of int32 ids + float32 contributions
 
 
@@ -74,7 +77,7 @@ class Generation:
         self.size = reader.doc_count_all()
         self.live = self._live_mask(reader)
         self.doc_count = int(self.live.sum())
-        self.norms = {f: self._length_norm(reader, f) for f in FIELD_WEIGHTS}
+        self.norms = {f: self._length_norm(reader, f) for f in [*FIELD_WEIGHTS, "exact"]}
         self.article_of, self.article_ids = self._ordinals(reader, "article_id", np.int32)
         self.topic_of, self.topics = self._ordinals(reader, "topic", np.int16)
         self.article_topic = np.zeros(len(self.article_ids), dtype=np.int16)
@@ -182,11 +185,16 @@ def generation_for(key: str, reader) -> Generation:
     return gen
 
 
-def score(gen: Generation, reader, weights: dict[str, float]) -> np.ndarray:
-    """BM25F-style scores of every section for terms weighted by ``weights``."""
+def score(
+    gen: Generation, reader, weights: dict[str, float], exact: dict[str, float] | None = None
+) -> np.ndarray:
+    """BM25F-style scores of every section for stemmed ``weights`` and unstemmed ``exact``
+    words, each mapped to its query weight."""
     scores = np.zeros(gen.size, dtype=np.float32)
-    for term, weight in weights.items():
-        for field, field_weight in FIELD_WEIGHTS.items():
+    fields = [(f, weights, w) for f, w in FIELD_WEIGHTS.items()]
+    fields.append(("exact", exact or {}, EXACT_WEIGHT))
+    for field, query_terms, field_weight in fields:
+        for term, weight in query_terms.items():
             vector = gen.term(reader, field, term)
             if vector.size:
                 scores[vector.ids] += (weight * field_weight) * vector.contrib

@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wq
 
 from .index import OpenIndex, generation_name, open_index
-from .ranking import K3, STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms
+from .ranking import K3, STOP_WORDS, WORD_PATTERN, fold, match_spans, term_spans, terms, words
 from .scorer import (
     Generation,
     Matches,
@@ -166,25 +166,32 @@ class BuiltQuery:
     required: list[wq.Query]  # phrases every result must contain
     excluded: list[wq.Query]  # words and phrases no result may contain
     words: list[str]  # the reader's plain words, for "did you mean"
+    exact: dict[str, float]  # the same words unstemmed -> query weight
 
 
 def build_query(parsed: ParsedQuery, gen: Generation, reader) -> BuiltQuery:
     """Weigh the query's terms and collect its required and excluded parts.
 
     A word typed twice counts more (saturating, as BM25's k3); words of a required phrase
-    also rank; a prefix spreads one word's weight over its expansions.
+    also rank; a prefix spreads one word's weight over its expansions. Words are also
+    looked up unstemmed, so their exact form ranks a little higher.
     """
     weights: Counter[str] = Counter()
+    typed: Counter[str] = Counter()
     for word in parsed.words + parsed.phrases:
         weights.update(terms(word))
+        typed.update(words(word))
     for prefix in parsed.prefixes:
         expanded = _expand_prefix(gen, reader, prefix)
         for t in expanded:
             weights[t] += 1.0 / len(expanded)
-    saturated = {t: q * (K3 + 1) / (q + K3) for t, q in weights.most_common(MAX_TERMS)}
     required = [q for q in map(_phrase_query, parsed.phrases) if q is not None]
     excluded = [q for q in map(_phrase_query, parsed.excluded) if q is not None]
-    return BuiltQuery(saturated, required, excluded, parsed.words)
+    return BuiltQuery(_saturate(weights), required, excluded, parsed.words, _saturate(typed))
+
+
+def _saturate(counts: Counter[str]) -> dict[str, float]:
+    return {t: q * (K3 + 1) / (q + K3) for t, q in counts.most_common(MAX_TERMS)}
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -351,7 +358,7 @@ def _run(session, text, parsed, page, per_page, facets, snippets) -> dict:
     gen, searcher = session.arrays, session.searcher
     reader = searcher.reader()
     built = build_query(parsed, gen, reader)
-    matches = match(gen, score(gen, reader, built.weights), _allowed(session, built))
+    matches = match(gen, score(gen, reader, built.weights, built.exact), _allowed(session, built))
     topics_ok = _topic_mask(gen, parsed)
     article_ok = None if topics_ok is None else topics_ok[gen.article_topic]
     total, top = top_articles(gen, matches, page * per_page, article_ok)
