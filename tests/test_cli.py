@@ -167,6 +167,44 @@ def test_failed_reindex_leaves_previous_index_serving(runner, tmp_path, monkeypa
     assert json.loads(out.output)["results"][0]["article_id"] == "sleep/caffeine"
 
 
+def ranked(runner, index_dir, query: str) -> list[tuple[str, float]]:
+    out = runner.invoke(main, ["search", query, "--json", "--index-dir", str(index_dir)]).output
+    return [(r["article_id"], r["score"]) for r in json.loads(out)["results"]]
+
+
+def test_rebuild_committed_in_segments_ranks_as_one_and_fails_cleanly(
+    runner, tmp_path, monkeypatch
+):
+    corpus, index_dir = make_index(tmp_path)
+    query = "pain sleep caffeine ibuprofen muscle"
+    one_segment = ranked(runner, index_dir, query)
+    monkeypatch.setattr(index_module, "MIN_BATCH_PAGES", 1)
+    monkeypatch.setattr(index_module, "SEGMENTS_PER_REBUILD", 5)
+    commits: list[bool] = []
+    real_commit = SegmentWriter.commit
+
+    def counted_commit(self, **kwargs):
+        commits.append(kwargs.get("merge", True))
+        if fail_on and len(commits) == fail_on:
+            raise OSError("disk full")
+        return real_commit(self, **kwargs)
+
+    monkeypatch.setattr(SegmentWriter, "commit", counted_commit)
+    rebuild = ["index", str(corpus), "--index-dir", str(index_dir), "--rebuild"]
+    fail_on = 0
+    assert runner.invoke(main, rebuild).exit_code == 0
+    assert commits == [False] * 5 + [True]  # a segment per page, then the closing commit
+    assert ranked(runner, index_dir, query) == one_segment and len(one_segment) >= 4
+
+    before = current_generation(index_dir)
+    commits.clear()
+    fail_on = 3
+    assert runner.invoke(main, rebuild).exit_code != 0
+    assert current_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
+    assert ranked(runner, index_dir, query) == one_segment
+
+
 def test_rebuild_switches_to_a_fresh_generation(runner, tmp_path):
     corpus, index_dir = make_index(tmp_path)
     before = current_generation(index_dir)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
@@ -41,6 +42,9 @@ MANIFEST = "manifest.json"
 LOCK_FILE = ".lock"
 GEN_PREFIX = "gen-"
 FORMAT = 3  # bump when the schema changes; an index of another format needs --rebuild
+# A rebuild commits a segment every this many pages, or every eighth of the run if more.
+MIN_BATCH_PAGES = 500
+SEGMENTS_PER_REBUILD = 4
 
 
 class IndexError_(Exception):
@@ -156,6 +160,62 @@ def prepare_documents(article: Article) -> list[dict]:
         doc["body"] = _positions(doc["body"])
         docs.append(doc)
     return docs
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class SearchCodec(W3Codec):
+    """Whoosh's W3 codec without per-block length statistics.
+
+    Whoosh looks up every posting's field length while writing, to store each block's
+    shortest and longest document for its own scorer's skipping; ranking here never uses
+    them (see ``scorer``), and the lookups are a fifth of the writer's time.
+    """
+
+    length_stats = False
+
+
+class BatchWriter:
+    """A Whoosh writer that commits a segment every ``batch_pages`` pages.
+
+    Whoosh sorts and writes all postings at commit. With one commit at the end, the parse
+    workers would sit idle while the single writer does most of its work; committing as
+    pages arrive overlaps that work with parsing (the workers run ahead). The generation is
+    not live until the switch, so its half-written state is never seen.
+    """
+
+    def __init__(self, ix, batch_pages: int) -> None:
+        self.ix = ix
+        self.batch_pages = batch_pages
+        self.pages = 0
+        self.writer = self._open()
+
+    def _open(self):
+        return self.ix.writer(limitmb=256, codec=SearchCodec())
+
+    def add_document(self, **doc) -> None:
+        self.writer.add_document(**doc)
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        self.writer.delete_by_term(fieldname, text)
+
+    def page_done(self) -> None:
+        """Between pages, so a page's deletion and its sections land in the same segment."""
+        self.pages += 1
+        if self.pages % self.batch_pages == 0:
+            self.writer.commit(merge=False)
+            self.writer = self._open()
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+def batch_pages(pages: int) -> int:
+    return max(MIN_BATCH_PAGES, -(-pages // SEGMENTS_PER_REBUILD))
 
 
 # --- manifest ------------------------------------------------------------------------------
@@ -457,7 +517,7 @@ def update_index(
                     return _finish(report, old, started)
                 _link_copy(live, gen)
                 ix = whoosh_index.open_dir(str(gen))
-            writer = ix.writer(limitmb=256)
+            writer = BatchWriter(ix, batch_pages(len(todo)))
             try:
                 for article_id in gone:
                     writer.delete_by_term("article_id", article_id)
@@ -467,6 +527,7 @@ def update_index(
                 )
                 for parsed in parsed_pages:
                     _apply(parsed, writer, manifest, old, report)
+                    writer.page_done()
                     if progress:
                         progress(1)
                 writer.commit()
@@ -523,7 +584,8 @@ def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexRe
         gen.mkdir()
         ix = whoosh_index.create_in(str(gen), make_schema())
         manifest = Manifest()
-        writer = ix.writer(limitmb=256)
+        articles = list(articles)
+        writer = BatchWriter(ix, batch_pages(len(articles)))
         try:
             for article in articles:
                 for doc in prepare_documents(article):
@@ -531,6 +593,7 @@ def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexRe
                 manifest.pages[article.id] = PageEntry(
                     "", 0, 0, len(article.sections), article.topic
                 )
+                writer.page_done()
             writer.commit()
         except BaseException:
             writer.cancel()

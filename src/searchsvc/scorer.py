@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 from .ranking import K1, B, lucene_idf
 
@@ -46,9 +47,10 @@ def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarra
     """All (docnum, term frequency) of a term across the reader's segments."""
     ids_parts, tf_parts = [], []
     for sub, offset in reader.leaf_readers():
-        if (field, term) not in sub:
+        try:
+            m = sub.postings(field, term)
+        except TermNotFound:  # one lookup instead of `in` and then `postings`
             continue
-        m = sub.postings(field, term)
         ids, tfs = [], []
         if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
             # Whoosh's W3 codec: take whole blocks instead of stepping posting by posting.
@@ -158,13 +160,16 @@ class Generation:
         """Index terms seen in at least two sections, with their section counts."""
         with self._lock:
             if self._vocabulary is None:
-                words, counts = [], []
-                for word, info in reader.iter_field("body"):
-                    df = info.doc_frequency()
-                    if df >= 2:
-                        words.append(word.decode() if isinstance(word, bytes) else word)
-                        counts.append(df)
-                self._vocabulary = (words, np.asarray(counts, dtype=np.int64))
+                # Segment by segment: a multi-segment reader would look each term up in
+                # every segment, many times slower.
+                counts: dict[str, int] = {}
+                for sub, _ in reader.leaf_readers():
+                    for word, info in sub.iter_field("body"):
+                        word = word.decode() if isinstance(word, bytes) else word
+                        counts[word] = counts.get(word, 0) + info.doc_frequency()
+                kept = [(w, n) for w, n in counts.items() if n >= 2]
+                words = sorted(w for w, _ in kept)
+                self._vocabulary = (words, np.asarray([counts[w] for w in words], dtype=np.int64))
             return self._vocabulary
 
 
