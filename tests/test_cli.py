@@ -205,6 +205,19 @@ def test_rebuild_committed_in_segments_ranks_as_one_and_fails_cleanly(
     assert ranked(runner, index_dir, query) == one_segment
 
 
+def test_index_of_an_older_format_is_refused_then_rebuilt(runner, tmp_path):
+    corpus, index_dir = make_index(tmp_path)
+    manifest = current_generation(index_dir) / "manifest.json"
+    old = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**old, "format": index_module.FORMAT - 1}))
+    searching = ["search", "adenosine", "--index-dir", str(index_dir)]
+    refused = runner.invoke(main, searching)
+    assert refused.exit_code != 0 and "searchsvc index --rebuild" in refused.stderr
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    assert result.exit_code == 0 and "5 added" in result.output
+    assert "caffeine" in runner.invoke(main, searching).output.lower()
+
+
 def test_rebuild_switches_to_a_fresh_generation(runner, tmp_path):
     corpus, index_dir = make_index(tmp_path)
     before = current_generation(index_dir)

@@ -167,8 +167,7 @@ class Generation:
                     for word, info in sub.iter_field("body"):
                         word = word.decode() if isinstance(word, bytes) else word
                         counts[word] = counts.get(word, 0) + info.doc_frequency()
-                kept = [(w, n) for w, n in counts.items() if n >= 2]
-                words = sorted(w for w, _ in kept)
+                words = sorted(w for w, n in counts.items() if n >= 2)
                 self._vocabulary = (words, np.asarray([counts[w] for w in words], dtype=np.int64))
             return self._vocabulary
 
