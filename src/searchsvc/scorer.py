@@ -16,7 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 from .ranking import K1, B, lucene_idf
 
@@ -106,11 +108,7 @@ class Generation:
 
     def _length_norm(self, reader, field: str) -> np.ndarray:
         """BM25's per-document ``k1 * (1 - b + b * len / avglen)``."""
-        lengths = np.fromiter(
-            (reader.doc_field_length(d, field, 0) or 0 for d in range(self.size)),
-            dtype=np.float32,
-            count=self.size,
-        )
+        lengths = field_lengths(reader, field)
         avg = float(lengths[self.live].mean()) if self.doc_count else 1.0
         return (K1 * (1 - B + B * lengths / (avg or 1.0))).astype(np.float32)
 
@@ -170,6 +168,46 @@ class Generation:
                 words = sorted(w for w, n in counts.items() if n >= 2)
                 self._vocabulary = (words, np.asarray([counts[w] for w in words], dtype=np.int64))
             return self._vocabulary
+
+
+# Whoosh stores each document's field length as one byte on a log scale.
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+
+def field_lengths(reader, field: str) -> np.ndarray:
+    """Every document's length in ``field`` (0 where it has none), in docnum order."""
+    parts = [_segment_lengths(sub, field) for sub, _ in reader.leaf_readers()]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+def _segment_lengths(sub, field: str) -> np.ndarray:
+    size = sub.doc_count_all()
+    column = _length_column(sub, field)
+    if column is None:  # another codec: ask document by document
+        return np.fromiter(
+            (sub.doc_field_length(d, field, 0) or 0 for d in range(size)),
+            dtype=np.float32,
+            count=size,
+        )
+    # The W3 codec keeps the bytes in one run (a missing tail means 0): read it at once
+    # instead of ~5 µs of Python per document, which is seconds at a million sections.
+    raw = np.zeros(size, dtype=np.uint8)
+    stored = min(column._count, size)
+    if stored:
+        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return _BYTE_TO_LENGTH[raw]
+
+
+def _length_column(sub, field: str):
+    """Whoosh 2.7's W3 one-byte length column of ``field`` in a segment, if that is its layout."""
+    perdoc = getattr(sub, "_perdoc", None)
+    if not hasattr(perdoc, "_cached_reader"):
+        return None
+    column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+    layout = ("_dbfile", "_basepos", "_count", "_fixedlen")
+    if column is None or not all(hasattr(column, a) for a in layout) or column._fixedlen != 1:
+        return None
+    return column
 
 
 _generations: dict[str, Generation] = {}
