@@ -224,7 +224,11 @@ def main() -> None:
             rate = last["sections"] / last["build_seconds"]
             estimate = size / rate
             index_dir = root / f"sections-{size}"
-            cached = args.reuse and (index_dir / "scale-meta.json").is_file()
+            cached = (
+                args.reuse
+                and (index_dir / "scale-meta.json").is_file()
+                and C.has_index(index_dir)  # one of an older index format is rebuilt
+            )
             if estimate > LARGE_SECONDS and not cached:
                 msg = (
                     f"{size} sections: skipped, building it would take about {estimate / 60:.0f} "
