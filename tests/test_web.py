@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 
+from searchsvc import scorer
 from searchsvc.index import update_index
 
 from .conftest import article_html, make_index, serve, write_pages
@@ -43,6 +44,26 @@ def test_the_word_as_typed_ranks_above_another_word_of_its_stem(tmp_path):
         assert api(server, "experience")[1]["results"][0]["article_id"] == "study/a"
     finally:
         server.stop()
+
+
+def test_ranking_is_the_same_with_a_postings_cache_too_small_to_hold_a_query(
+    shared_index, monkeypatch
+):
+    monkeypatch.setattr(scorer, "POSTINGS_CACHE_ENTRIES", scorer.POSTINGS_CACHE_ENTRIES)
+    query = "how does diazepam work for back pain and sleep"
+    roomy = serve(shared_index)
+    try:
+        expected = api(roomy, query)[1]["results"]
+    finally:
+        roomy.stop()
+    scorer._generations.clear()
+    tiny = serve(shared_index, POSTINGS_CACHE_MB=0)  # keeps one posting list at a time
+    try:
+        assert scorer.POSTINGS_CACHE_ENTRIES == 0
+        assert api(tiny, query)[1]["results"] == expected and len(expected) >= 3
+    finally:
+        tiny.stop()
+        scorer._generations.clear()
 
 
 def test_result_links_to_the_best_section(live):

@@ -41,6 +41,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_PER_PAGE", 100, "Largest `per_page` a request may ask for."),
     Setting("MAX_QUERY_LENGTH", 1000, "Longest query, in characters, before it is refused."),
     Setting("CACHE_SIZE", 512, "Recent result pages kept per worker; 0 turns the cache off."),
+    Setting(
+        "POSTINGS_CACHE_MB",
+        512,
+        "Memory per worker for decoded posting lists, the ranking's working set; raise it "
+        "for indexes of a million sections or more.",
+    ),
     Setting("WORKERS", 2, "Processes that parse HTML during `searchsvc index`."),
     Setting("SITE_NAME", "searchsvc", "Name shown in the search page's header and title."),
 )

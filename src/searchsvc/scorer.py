@@ -27,7 +27,7 @@ FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.3, "heading": 0.5}
 # ``exact`` holds body's words unstemmed: the word as typed counts a little more than another
 # word of the same stem ("experiment" over "experience", both "experi").
 EXACT_WEIGHT = 0.2
-POSTINGS_CACHE_ENTRIES = 30_000_000  # ~240 MB of int32 ids + float32 contributions
+POSTINGS_CACHE_ENTRIES = 512 * 2**20 // 8  # an entry is an int32 id + a float32 contribution
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,12 @@ def _length_column(sub, field: str):
     if column is None or not all(hasattr(column, a) for a in layout) or column._fixedlen != 1:
         return None
     return column
+
+
+def set_postings_cache_mb(megabytes: int) -> None:
+    """Budget the process's posting-list cache (shared by all its generations' threads)."""
+    global POSTINGS_CACHE_ENTRIES
+    POSTINGS_CACHE_ENTRIES = max(0, int(megabytes)) * 2**20 // 8
 
 
 _generations: dict[str, Generation] = {}

@@ -22,6 +22,7 @@ from . import __version__
 from .config import DEFAULTS, ENV_PREFIX
 from .index import IndexUnavailable
 from .openapi import openapi_spec
+from .scorer import set_postings_cache_mb
 from .search import BadQuery, ResultCache, Session, search
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def init_sessions(app: Flask) -> None:
     app.extensions["searchsvc.sessions"] = threading.local()
     # One result cache per process: every thread's session answers from it.
     app.extensions["searchsvc.cache"] = ResultCache(app.config["CACHE_SIZE"])
+    set_postings_cache_mb(app.config["POSTINGS_CACHE_MB"])
 
 
 def get_session() -> Session:
