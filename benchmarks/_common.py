@@ -117,6 +117,21 @@ def has_index(index_dir: Path) -> bool:
     return True
 
 
+def scifact_setup(data, index_dir: Path | None, default_name: str):
+    """Load scifact, build its index (or reuse ``index_dir`` when given), print which, and
+    derive the query sets.
+
+    :return: (dataset, index dir, query ids, long queries, short queries)
+    """
+    dataset = load_scifact(data)
+    folder = index_dir or OUT_ROOT / default_name
+    what, secs = build_scifact_index(folder, dataset, reuse=index_dir is not None)
+    print(f"index {folder}: {what}" + (f" in {secs:.1f}s" if secs else ""))
+    qids, long_q = zip(*query_list(dataset), strict=True)
+    short_q = short_queries(long_q, document_frequencies(dataset.docs))
+    return dataset, folder, list(qids), list(long_q), short_q
+
+
 def build_scifact_index(index_dir: Path, dataset, reuse: bool) -> tuple[str, float]:
     """Index beir-scifact with ``build_from_articles`` unless ``reuse`` and an index is there.
 

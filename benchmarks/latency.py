@@ -196,13 +196,10 @@ def main() -> None:
     if note := C.load_note():
         print(note)
     watch = C.CpuWatch()
-    dataset = C.load_scifact(args.data)
-    index_dir = args.index_dir or C.OUT_ROOT / "latency-index"
-    what, secs = C.build_scifact_index(index_dir, dataset, reuse=args.index_dir is not None)
-    print(f"index {index_dir}: {what}" + (f" in {secs:.1f}s" if secs else ""))
-    qids, long_q = zip(*C.query_list(dataset), strict=True)
-    short_q = C.short_queries(long_q, C.document_frequencies(dataset.docs))
-    sets = {"long": list(long_q), "short": short_q}
+    dataset, index_dir, qids, long_q, short_q = C.scifact_setup(
+        args.data, args.index_dir, "latency-index"
+    )
+    sets = {"long": long_q, "short": short_q}
     print(
         f"queries: {len(long_q)} long (mean {sum(len(q.split()) for q in long_q) / len(long_q):.1f}"
         f" words), {len(short_q)} short (mean "

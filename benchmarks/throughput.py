@@ -199,12 +199,9 @@ def main() -> None:
     watch = C.CpuWatch()
     if note := C.load_note():
         print(note)
-    dataset = C.load_scifact(args.data)
-    index_dir = args.index_dir or C.OUT_ROOT / "throughput-index"
-    what, secs = C.build_scifact_index(index_dir, dataset, reuse=args.index_dir is not None)
-    print(f"index {index_dir}: {what}" + (f" in {secs:.1f}s" if secs else ""))
-    _, long_q = zip(*C.query_list(dataset), strict=True)
-    short_q = C.short_queries(long_q, C.document_frequencies(dataset.docs))
+    _, index_dir, _, long_q, short_q = C.scifact_setup(
+        args.data, args.index_dir, "throughput-index"
+    )
 
     def urls(queries):
         return ["/api/search?" + urlencode({"q": q, "per_page": 10}) for q in queries]

@@ -20,14 +20,17 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from .config import DEFAULTS
 from .ranking import K1, B, lucene_idf
 
 # Ranked fields and how much a match in each counts (body = title + heading + text).
 FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.3, "heading": 0.5}
-# ``exact`` holds body's words unstemmed: the word as typed counts a little more than another
-# word of the same stem ("experiment" over "experience", both "experi").
+# EXACT_FIELD holds body's words unstemmed: the word as typed counts a little more than
+# another word of the same stem ("experiment" over "experience", both "experi").
+EXACT_FIELD = "exact"
 EXACT_WEIGHT = 0.2
-POSTINGS_CACHE_ENTRIES = 512 * 2**20 // 8  # an entry is an int32 id + a float32 contribution
+ENTRY_BYTES = 8  # a cached posting is an int32 id and a float32 contribution
+POSTINGS_CACHE_ENTRIES = int(DEFAULTS["POSTINGS_CACHE_MB"]) * 2**20 // ENTRY_BYTES
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Generation:
         self.size = reader.doc_count_all()
         self.live = self._live_mask(reader)
         self.doc_count = int(self.live.sum())
-        self.norms = {f: self._length_norm(reader, f) for f in [*FIELD_WEIGHTS, "exact"]}
+        self.norms = {f: self._length_norm(reader, f) for f in [*FIELD_WEIGHTS, EXACT_FIELD]}
         self.article_of, self.article_ids = self._ordinals(reader, "article_id", np.int32)
         self.topic_of, self.topics = self._ordinals(reader, "topic", np.int16)
         self.article_topic = np.zeros(len(self.article_ids), dtype=np.int16)
@@ -213,7 +216,7 @@ def _length_column(sub, field: str):
 def set_postings_cache_mb(megabytes: int) -> None:
     """Budget the process's posting-list cache (shared by all its generations' threads)."""
     global POSTINGS_CACHE_ENTRIES
-    POSTINGS_CACHE_ENTRIES = max(0, int(megabytes)) * 2**20 // 8
+    POSTINGS_CACHE_ENTRIES = max(0, int(megabytes)) * 2**20 // ENTRY_BYTES
 
 
 _generations: dict[str, Generation] = {}
@@ -240,7 +243,7 @@ def score(
     words, each mapped to its query weight."""
     scores = np.zeros(gen.size, dtype=np.float32)
     fields = [(f, weights, w) for f, w in FIELD_WEIGHTS.items()]
-    fields.append(("exact", exact or {}, EXACT_WEIGHT))
+    fields.append((EXACT_FIELD, exact or {}, EXACT_WEIGHT))
     for field, query_terms, field_weight in fields:
         for term, weight in query_terms.items():
             vector = gen.term(reader, field, term)
