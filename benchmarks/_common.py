@@ -53,7 +53,8 @@ def scifact_dir(data: str | Path | None) -> Path:
 
 def load_scifact(data: str | Path | None):
     """The beir-scifact Dataset (5,183 docs, 150 judged DEV queries), or exit with a message."""
-    from searchsvc.evaluate import DatasetError, load_dataset
+    from searchsvc.errors import DatasetError
+    from searchsvc.evaluate import load_dataset
 
     try:
         return load_dataset(scifact_dir(data))
@@ -108,10 +109,11 @@ def short_queries(queries: Sequence[str], df: Counter) -> list[str]:
 
 
 def has_index(index_dir: Path) -> bool:
-    from searchsvc.index import IndexUnavailable, open_index
+    from searchsvc.errors import IndexUnavailable
+    from searchsvc.index import open_generation
 
     try:
-        open_index(index_dir)
+        open_generation(index_dir)
     except IndexUnavailable:
         return False
     return True

@@ -13,7 +13,7 @@ postings loaded), then ``--rounds`` timed passes; p50/p99 are over all timed cal
 
 Engines, one process, same machine, same index folder where it applies:
 
-- ``search``: ``searchsvc.search.search(Session(index_dir, cache_size=0), q, per_page=10)``
+- ``search``: ``searchsvc.search.search(view, q, per_page=10)`` (an ``Engine``'s view)
   with snippets and facets on and the result cache off. Its untimed first pass is also
   reported as "first pass" (term vectors read from Whoosh on first use).
 - ``http``: ``GET /api/search?q=..&per_page=10`` over real HTTP on 127.0.0.1 with one
@@ -68,13 +68,15 @@ def one_pass(fn, queries) -> tuple[list[float], list]:
 
 
 def search_engine(index_dir: Path):
-    from searchsvc.search import Session, search
+    from searchsvc.search import search
+    from searchsvc.session import Engine
 
-    session = Session(index_dir, cache_size=0)
+    session = Engine(index_dir, cache_size=0).session()
+    view = session.refresh()
 
     def run(q: str) -> list[str]:
-        result = search(session, q, per_page=10, facets=True, snippets=True)
-        return [r["article_id"] for r in result["results"]]
+        result = search(view, q, per_page=10, facets=True, snippets=True)
+        return [r.article_id for r in result.results]
 
     return run, session.close
 

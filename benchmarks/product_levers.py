@@ -3,9 +3,9 @@
     python benchmarks/product_levers.py [--data DIR] [--tables weights,proximity] [--json FILE]
 
 Each set is indexed once with the real indexing code (into /tmp/searchsvc-bench/levers) and
-searched with ``cli.project_ranker`` (the API's ``search()``, result cache off). A row changes
-the scorer's module constants in this process (``scorer.FIELD_WEIGHTS``, ``EXACT_WEIGHT``) or
-wraps ``search.match`` with an experimental proximity rerank; every row is measured on all four
+searched with ``relevance.project_ranker`` (the API's ``search()``, result cache off). A row
+passes the engine other ``RankingParams`` or an experimental ``Ranker`` subclass with a
+proximity rerank; nothing is patched. Every row is measured on all four
 DEV sets plus scifact's 809 *train* claims (same corpus, disjoint queries), the larger sample
 that tells a real scifact effect from noise. Results go to docs/relevance.md.
 
@@ -22,7 +22,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
@@ -32,13 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import DEFAULT_DATA, OUT_ROOT
 
-from searchsvc import scorer
-from searchsvc import search as search_module
-from searchsvc.cli import project_ranker
 from searchsvc.evaluate import documents_as_articles, load_dataset, run_eval
-from searchsvc.index import FORMAT, build_from_articles
-from searchsvc.ranking import K1, lucene_idf, term_positions, terms
-from searchsvc.search import Session
+from searchsvc.index import FORMAT, build_from_articles, section_body
+from searchsvc.ranking import RankingParams, lucene_idf, term_positions, terms
+from searchsvc.relevance import project_ranker
+from searchsvc.scorer import BuiltQuery, Matches, Ranker
+from searchsvc.session import Engine
 
 SETS = {
     "scifact": "beir-scifact",
@@ -62,20 +60,10 @@ def load_sets(data: Path) -> dict[str, tuple]:
     return out
 
 
-@contextmanager
-def weights(title: float = 0.3, exact: float = 0.2, heading: float = 0.5):
-    saved = dict(scorer.FIELD_WEIGHTS), scorer.EXACT_WEIGHT
-    scorer.FIELD_WEIGHTS.update(title=title, heading=heading)
-    scorer.EXACT_WEIGHT = exact
-    try:
-        yield
-    finally:
-        scorer.FIELD_WEIGHTS.clear()
-        scorer.FIELD_WEIGHTS.update(saved[0])
-        scorer.EXACT_WEIGHT = saved[1]
-
-
 # --- the experimental proximity rerank ------------------------------------------------------
+
+
+K1 = RankingParams().k1
 
 
 def buttcher(hits: list[tuple[int, str]], idf: dict, norm: float, window: int, **_) -> float:
@@ -103,67 +91,46 @@ def query_pairs(hits, idf, norm, window: int, sequence: list[str], **_) -> float
     return total
 
 
-@contextmanager
-def proximity(kind: Callable, lam: float, window: int, top: int = 50):
-    """Wrap ``search.match`` (and ``build_query``, to see the query) with the rerank."""
-    original_match, original_build = search_module.match, search_module.build_query
-    state: dict = {}
+def proximity(kind: Callable, lam: float, window: int, top: int = 50) -> type[Ranker]:
+    """A ``Ranker`` that adds the rerank to the top ``top`` sections' scores."""
 
-    def build(parsed, gen, reader):
-        built = original_build(parsed, gen, reader)
-        typed = terms(" ".join(parsed.words + parsed.phrases))
-        state.update(
-            gen=gen, reader=reader, built=built, sequence=[t for t in typed if t in built.weights]
-        )
-        return built
+    class ProximityRanker(Ranker):
+        def build(self, parsed):
+            built = super().build(parsed)
+            typed = terms(" ".join(parsed.words + parsed.phrases))
+            self.sequence = [t for t in typed if t in built.weights]
+            return built
 
-    def match(gen, scores, allowed):
-        m = original_match(gen, scores, allowed)
-        k = min(top, int(np.count_nonzero(m.scores)))
-        if not k:
+        def match(self, built: BuiltQuery) -> Matches:
+            m = super().match(built)
+            k = min(top, int(np.count_nonzero(m.scores)))
+            if not k:
+                return m
+            arrays, wanted = self.arrays, built.weights
+            idf = {
+                t: lucene_idf(arrays.doc_count, max(1, arrays.term(self.reader, "body", t).size))
+                for t in wanted
+            }
+            for doc in np.argpartition(-m.scores, k - 1)[:k]:
+                s = self.section(int(doc))
+                body = section_body(s.title, s.heading, s.text)
+                hits = [(p, t) for p, t in term_positions(body) if t in wanted]
+                norm = float(arrays.norms["body"][doc])
+                m.scores[doc] += lam * kind(hits, idf, norm, window=window, sequence=self.sequence)
             return m
-        wanted = state["built"].weights
-        idf = {
-            t: lucene_idf(gen.doc_count, max(1, gen.term(state["reader"], "body", t).size))
-            for t in wanted
-        }
-        searcher = state["searcher"]
-        for doc in np.argpartition(-m.scores, k - 1)[:k]:
-            f = searcher.stored_fields(int(doc))
-            body = f"{f['title']}\n{f['heading']}\n{f['text']}"
-            hits = [(p, t) for p, t in term_positions(body) if t in wanted]
-            norm = float(gen.norms["body"][doc])
-            m.scores[doc] += lam * kind(hits, idf, norm, window=window, sequence=state["sequence"])
-        return m
 
-    search_module.match, search_module.build_query = match, build
-    try:
-        yield state
-    finally:
-        search_module.match, search_module.build_query = original_match, original_build
+    return ProximityRanker
 
 
 # --- running ---------------------------------------------------------------------------------
 
 
-def tracking_ranker(session: Session, state: dict | None) -> Callable[[str], list[str]]:
-    """``project_ranker``, also telling the proximity rerank which searcher is current."""
-    rank = project_ranker(session)
-
-    def ranker(text: str) -> list[str]:
-        if state is not None:
-            session.refresh()
-            state["searcher"] = session.searcher
-        return rank(text)
-
-    return ranker
-
-
-def measure(sets: dict, state: dict | None = None) -> dict[str, float]:
+def measure(sets: dict, params: RankingParams | None = None, ranker=Ranker) -> dict[str, float]:
     row = {}
     for name, (dataset, index_dir) in sets.items():
-        with Session(index_dir, cache_size=0) as session:
-            row[name] = run_eval(dataset, tracking_ranker(session, state)).ndcg_at_10
+        engine = Engine(index_dir, params=params, cache_size=0, ranker=ranker)
+        with engine.session() as view:
+            row[name] = run_eval(dataset, project_ranker(view)).ndcg_at_10
     return row
 
 
@@ -200,13 +167,11 @@ def run_table(name: str, sets: dict) -> list[dict]:
     print(f"\n{name}\n| setting | {' | '.join(COLUMNS)} |\n|---|{'---:|' * len(COLUMNS)}")
     for label, setting in TABLES[name]:
         if name == "weights":
-            with weights(**setting):
-                row = measure(sets)
+            row = measure(sets, params=RankingParams(**setting))
         elif setting is None:
             row = measure(sets)
         else:
-            with proximity(*setting) as state:
-                row = measure(sets, state)
+            row = measure(sets, ranker=proximity(*setting))
         print(f"| {label} | " + " | ".join(f"{row[c]:.3f}" for c in COLUMNS) + " |", flush=True)
         rows.append({"table": name, "setting": label, **row})
     return rows

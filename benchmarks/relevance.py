@@ -12,7 +12,7 @@ MRR@10, p50 ms, p99 ms, index seconds.
 The project's own engine ("searchsvc") is measured in this process like the peers: the dataset
 is indexed with the real indexing code (``searchsvc.index.build_from_articles`` over
 ``evaluate.documents_as_articles``, timed) and searched with the API's own search
-(``searchsvc.cli.project_ranker(Session(...))``: ``search()`` with the result cache off). If
+(``searchsvc.relevance.project_ranker``: ``search()`` with the result cache off). If
 those are not importable, ``searchsvc eval --json DATASET_DIR`` is run instead (its own process,
 so its timings are not strictly comparable); failing both, the row says
 "searchsvc: not available yet".
@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from peers import PEERS
 
-from searchsvc.evaluate import DatasetError, load_dataset, run_eval
+from searchsvc.errors import DatasetError
+from searchsvc.evaluate import load_dataset, run_eval
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -62,10 +63,10 @@ def run_peer(name, dataset):
 def run_project(dataset):
     """(report dict, index seconds) for searchsvc, or (None, reason) if it is not available."""
     try:
-        from searchsvc.cli import project_ranker
         from searchsvc.evaluate import documents_as_articles
         from searchsvc.index import build_from_articles
-        from searchsvc.search import Session
+        from searchsvc.relevance import project_ranker
+        from searchsvc.session import Engine
     except ImportError:
         return run_project_cli(dataset)
     workdir = Path(tempfile.mkdtemp(prefix="relevance-searchsvc-"))
@@ -73,8 +74,8 @@ def run_project(dataset):
         t0 = time.perf_counter()
         build_from_articles(workdir, documents_as_articles(dataset))
         index_s = time.perf_counter() - t0
-        with Session(workdir, cache_size=0) as session:
-            return run_eval(dataset, project_ranker(session)).to_dict(), index_s
+        with Engine(workdir, cache_size=0).session() as view:
+            return run_eval(dataset, project_ranker(view)).to_dict(), index_s
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

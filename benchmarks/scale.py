@@ -14,7 +14,7 @@ index is built with the project's ``build_from_articles`` into
 Per size: build time, index size on disk, a cold start measured in a fresh process (open the
 index = ``Session.refresh()``, which loads the generation's numpy arrays; then the first and
 second query, whose term vectors are read from Whoosh), and warm p50/p99 of
-``search(Session(index_dir, cache_size=0), q, per_page=10)`` with snippets and facets over the
+``search(view, q, per_page=10)`` (result cache off) with snippets and facets over the
 150 long DEV claims and the same claims cut to their 2-3 rarest words (one untimed pass, then
 ``--rounds`` timed ones). Ratios are against the smallest size of the run.
 
@@ -49,7 +49,8 @@ TARGETS = {"long": (8.0, 30.0), "short": (3.0, None)}
 
 def articles_for(docs, sections: int, seed: int) -> Iterator:
     """Articles (about 5 sections each) adding up to exactly ``sections`` sections."""
-    from searchsvc.extract import Article, Section, slugify
+    from searchsvc.extract import Article, Section
+    from searchsvc.text import slugify
 
     d = len(docs)
     made, k = 0, 0
@@ -117,16 +118,16 @@ def build(index_dir: Path, docs, sections: int, seed: int, reuse: bool) -> dict:
 def cold_probe(index_dir: str, queries_file: str) -> None:
     """Run in a fresh process: open the index, time the first queries, print JSON."""
     t0 = time.perf_counter()
-    from searchsvc.search import Session, search
+    from searchsvc.search import search
+    from searchsvc.session import Engine
 
     imported = time.perf_counter()
     queries = json.loads(Path(queries_file).read_text())
-    session = Session(index_dir, cache_size=0)
-    session.refresh()
+    view = Engine(index_dir, cache_size=0).session().refresh()
     opened = time.perf_counter()
-    search(session, queries[0], per_page=10)
+    search(view, queries[0], per_page=10)
     first = time.perf_counter()
-    search(session, queries[1], per_page=10)
+    search(view, queries[1], per_page=10)
     second = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -158,22 +159,24 @@ def cold(index_dir: Path, queries: list[str]) -> dict:
 
 
 def warm(index_dir: Path, sets: dict[str, list[str]], rounds: int) -> dict:
-    from searchsvc.search import Session, search
+    from searchsvc.search import search
+    from searchsvc.session import Engine
 
     out = {}
-    session = Session(index_dir, cache_size=0)
+    session = Engine(index_dir, cache_size=0).session()
+    view = session.refresh()
     try:
         for name, queries in sets.items():
             first = []
             for q in queries:
                 t0 = time.perf_counter()
-                search(session, q, per_page=10)
+                search(view, q, per_page=10)
                 first.append((time.perf_counter() - t0) * 1000)
             times = []
             for _ in range(rounds):
                 for q in queries:
                     t0 = time.perf_counter()
-                    search(session, q, per_page=10)
+                    search(view, q, per_page=10)
                     times.append((time.perf_counter() - t0) * 1000)
             out[name] = {
                 "p50_ms": C.pct(times, 50),

@@ -163,6 +163,7 @@ class LiveServer:
     """The app served over real HTTP on a loopback port, in a background thread."""
 
     def __init__(self, app) -> None:
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -6,8 +6,6 @@ import pickle
 
 import pytest
 
-from searchsvc import index as index_module
-from searchsvc.index import open_index, update_index
 from searchsvc.ranking import (
     exact_analyzer,
     lucene_idf,
@@ -17,9 +15,6 @@ from searchsvc.ranking import (
     text_analyzer,
     words,
 )
-from searchsvc.scorer import field_lengths
-
-from .conftest import article_html, make_index, write_pages
 
 SAMPLES = [
     "How Does Diazepam Work For Back Pain? It's a benzodiazepine.",
@@ -72,20 +67,3 @@ def test_idf_is_positive_and_falls_with_document_frequency():
 def test_match_spans_finds_what_full_analysis_finds(text):
     wanted = {"use", "studi", "spasm", "menier", "cafe"}
     assert match_spans(text, wanted) == [s for s in term_spans(text) if s[2] in wanted]
-
-
-def test_bulk_field_lengths_equal_whooshs_own_in_a_multi_segment_index(tmp_path, monkeypatch):
-    # Several segments (a page each), sections without a heading (length 0), and one page
-    # replaced afterwards, so a deleted document sits among the live ones.
-    monkeypatch.setattr(index_module, "MIN_BATCH_PAGES", 1)
-    corpus, index_dir = make_index(tmp_path)
-    write_pages(corpus, {"sleep/caffeine.html": article_html("Coffee", [("", "Short now.")])})
-    update_index(corpus, index_dir, workers=1)
-    with open_index(index_dir).index.reader() as reader:
-        assert len(reader.leaf_readers()) > 1 and reader.has_deletions()
-        for field in ("body", "title", "heading", "exact"):
-            whoosh_lengths = [
-                reader.doc_field_length(d, field, 0) or 0 for d in range(reader.doc_count_all())
-            ]
-            assert field_lengths(reader, field).tolist() == whoosh_lengths
-        assert 0 in field_lengths(reader, "heading").tolist()

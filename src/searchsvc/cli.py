@@ -1,8 +1,10 @@
 """The ``searchsvc`` command: extract, index, search, serve and eval.
 
 Each command is a thin wrapper: it reads options, calls one function of ``corpus``, ``index``,
-``search``, ``web`` or ``evaluate``, and turns their exceptions into ``click`` errors with a
-message that says what to do next (exit 1), bad arguments into usage errors (exit 2).
+``search``, ``web`` or ``relevance``, and prints the outcome. Errors are translated in one place,
+:class:`Command`: every ``SearchsvcError`` becomes a message that says what to do next and its
+own exit code (1 a problem to fix, 2 a bad argument); option defaults, environment variables
+and ranges come from ``config.SETTINGS``.
 """
 
 from __future__ import annotations
@@ -14,39 +16,56 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import from_env, setting
-from .corpus import CorpusNotFound, PageFile, page_id, parse_page
-from .index import IndexLocked, IndexUnavailable, current_generation, update_index
-from .search import BadQuery, Session, search
+from .config import Setting, from_env, setting
+from .corpus import PageFile, page_id, parse_page
+from .errors import SearchsvcError
+from .index import current_generation, update_index
+from .search import Results, search
+from .session import Engine
 
 
-def _envvar(name: str) -> str:
-    return setting(name).envvar
+def setting_option(flag: str, name: str, **kwargs):
+    """An option whose default, environment variable, range and help are the setting's."""
+    s: Setting = setting(name)
+    if isinstance(s.default, int) and "type" not in kwargs:
+        kwargs["type"] = click.IntRange(s.min, s.max)
+    return click.option(
+        flag,
+        default=s.default,
+        envvar=s.envvar,
+        show_envvar=True,
+        show_default=bool(s.default),
+        help=s.help,
+        **kwargs,
+    )
 
 
-def _help(name: str) -> str:
-    return setting(name).help
-
-
-index_dir_option = click.option(
-    "--index-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=setting("INDEX_DIR").default,
-    envvar=_envvar("INDEX_DIR"),
-    show_envvar=True,
-    show_default=True,
-    help=_help("INDEX_DIR"),
+index_dir_option = setting_option(
+    "--index-dir", "INDEX_DIR", type=click.Path(file_okay=False, path_type=Path)
 )
-base_url_option = click.option(
-    "--base-url",
-    default=setting("BASE_URL").default,
-    envvar=_envvar("BASE_URL"),
-    show_envvar=True,
-    help=_help("BASE_URL"),
-)
+base_url_option = setting_option("--base-url", "BASE_URL")
+workers_option = setting_option("--workers", "WORKERS")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Command(click.Command):
+    """A searchsvc command: the one place searchsvc's errors become click's."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SearchsvcError as exc:
+            if exc.exit_code == 2:  # a bad argument: say so with the command's usage
+                raise click.UsageError(str(exc), ctx) from exc
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from exc
+
+
+class Commands(click.Group):
+    command_class = Command
+
+
+@click.group("searchsvc", cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searchsvc")
 def main() -> None:
     """Full-text search for a website's articles: ingest HTML, index it, serve it."""
@@ -123,19 +142,11 @@ def _print_article(path: Path, article) -> None:
     required=False,
     type=click.Path(path_type=Path),
     default=setting("CORPUS_DIR").default,
-    envvar=_envvar("CORPUS_DIR"),
+    envvar=setting("CORPUS_DIR").envvar,
 )
 @index_dir_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index instead of updating.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=setting("WORKERS").default,
-    envvar=_envvar("WORKERS"),
-    show_envvar=True,
-    show_default=True,
-    help=_help("WORKERS"),
-)
+@workers_option
 @base_url_option
 def index(corpus_dir: Path, index_dir: Path, rebuild: bool, workers: int, base_url: str) -> None:
     """Index the HTML pages under CORPUS_DIR (default: corpus).
@@ -166,10 +177,6 @@ def index(corpus_dir: Path, index_dir: Path, rebuild: bool, workers: int, base_u
             progress=progress,
             on_start=on_start,
         )
-    except CorpusNotFound as exc:
-        raise click.ClickException(f"{exc}: give the folder of HTML pages to index") from exc
-    except IndexLocked as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -197,34 +204,25 @@ def search_command(
     QUERY takes words (any may match; more matches rank higher), "quoted phrases"
     (required), -word (excluded), topic:name and prefix*.
     """
-    try:
-        with Session(index_dir, cache_size=0) as session:
-            result = search(session, query, topic=topic, page=page, per_page=limit)
-    except IndexUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
-    except BadQuery as exc:
-        raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    with Engine(index_dir, cache_size=0).session() as view:
+        results = search(view, query, topic=topic, page=page, per_page=limit)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return
-    _print_results(result)
+    _print_results(results)
 
 
-def _print_results(result: dict) -> None:
-    import html
-    import re
-
-    if result["suggestion"]:
-        click.echo(f"Did you mean: {result['suggestion']}")
-    click.echo(f"{result['total']} articles ({result['took_ms']} ms)")
-    first = (result["page"] - 1) * result["per_page"] + 1
-    for n, r in enumerate(result["results"], start=first):
-        click.secho(f"{n:>3}. {r['title']}", bold=True)
-        where = r["topic"] + (f" › {r['heading']}" if r["heading"] else "")
-        click.echo(f"     {where}   {r['url'] or r['article_id']}")
-        if r["snippet"]:
-            plain = re.sub(r"</?mark>", "", r["snippet"])
-            click.echo(f"     {html.unescape(plain)}")
+def _print_results(results: Results) -> None:
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    click.echo(f"{results.total} articles ({results.took_ms} ms)")
+    first = (results.page - 1) * results.per_page + 1
+    for n, r in enumerate(results.results, start=first):
+        click.secho(f"{n:>3}. {r.title}", bold=True)
+        where = r.topic + (f" › {r.heading}" if r.heading else "")
+        click.echo(f"     {where}   {r.url or r.article_id}")
+        if r.snippet:
+            click.echo(f"     {r.snippet.plain}")
 
 
 # --- serve -----------------------------------------------------------------------------------
@@ -236,10 +234,10 @@ def _print_results(result: dict) -> None:
     "--corpus-dir",
     type=click.Path(path_type=Path),
     default=setting("CORPUS_DIR").default,
-    envvar=_envvar("CORPUS_DIR"),
+    envvar=setting("CORPUS_DIR").envvar,
     show_envvar=True,
     show_default=True,
-    help=_help("CORPUS_DIR"),
+    help=setting("CORPUS_DIR").help,
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
@@ -262,12 +260,17 @@ def serve(
     First brings the index up to date with the corpus folder, when there is one (only what
     changed is indexed; the first run builds the index).
     """
+    from .web import create_app
+
+    create_app({"INDEX_DIR": str(index_dir)})  # a bad setting stops here, not per request
     if not no_update and corpus_dir.is_dir():
         click.echo(f"Updating the index in {index_dir} from {corpus_dir}", err=True)
-        try:
-            report = update_index(corpus_dir, index_dir, base_url=str(from_env("BASE_URL")))
-        except IndexLocked as exc:
-            raise click.ClickException(str(exc)) from exc
+        report = update_index(
+            corpus_dir,
+            index_dir,
+            workers=int(from_env("WORKERS")),
+            base_url=str(from_env("BASE_URL")),
+        )
         click.echo(f"Indexed {report.summary()}", err=True)
     elif current_generation(index_dir) is None:
         click.echo(f"No index in {index_dir} yet: searches answer 503 until one is built", err=True)
@@ -296,36 +299,6 @@ def _run_gunicorn(index_dir: Path, host: str, port: int, workers: int, threads: 
 # --- eval ------------------------------------------------------------------------------------
 
 
-def project_ranker(session: Session, depth: int = 100):
-    """The search the API runs, as ``evaluate.run_eval`` wants it: query -> article ids."""
-
-    def rank(text: str) -> list[str]:
-        try:
-            # Judged queries may be whole paragraphs: no length limit, unlike the public API.
-            result = search(
-                session, text, per_page=depth, facets=False, snippets=False, max_length=10**6
-            )
-        except BadQuery:
-            return []  # e.g. a query of stop words only: nothing to rank
-        return [r["article_id"] for r in result["results"]]
-
-    return rank
-
-
-def evaluate_dataset(dataset, progress=None):
-    """Index ``dataset`` into a temporary index with the real indexing code, then score the
-    real search function on its judged queries."""
-    import tempfile
-
-    from .evaluate import documents_as_articles, run_eval
-    from .index import build_from_articles
-
-    with tempfile.TemporaryDirectory(prefix="searchsvc-eval-") as tmp:
-        build_from_articles(Path(tmp), documents_as_articles(dataset))
-        with Session(tmp, cache_size=0) as session:
-            return run_eval(dataset, project_ranker(session), progress=progress)
-
-
 @main.command("eval")
 @click.argument("dataset_dir", type=click.Path(path_type=Path))
 @click.option("--split", default="test", show_default=True, help="qrels.tsv, or NAME_qrels.tsv.")
@@ -335,12 +308,10 @@ def eval_command(dataset_dir: Path, split: str, as_json: bool) -> None:
 
     DATASET_DIR holds corpus.jsonl[.gz], queries.jsonl and qrels.tsv.
     """
-    from .evaluate import DatasetError, load_dataset
+    from .evaluate import load_dataset
+    from .relevance import evaluate_dataset
 
-    try:
-        dataset = load_dataset(dataset_dir, split)
-    except DatasetError as exc:
-        raise click.ClickException(str(exc)) from exc
+    dataset = load_dataset(dataset_dir, split)
     bar = None
     if sys.stderr.isatty():
         bar = click.progressbar(length=len(dataset.queries), label="Queries", file=sys.stderr)

@@ -13,7 +13,7 @@ This module owns the *measurement* side of search quality and nothing else:
   project's real indexing code can index it.
 
 It is deliberately pure: no Flask, no click, no Whoosh. Building an index and wrapping the
-project's search function as a ranker is the caller's job (``cli.py`` / benchmarks).
+project's search function as a ranker is ``relevance``'s job.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from searchsvc.errors import DatasetError
 from searchsvc.extract import Article, Section
 
 __all__ = [
@@ -50,10 +51,6 @@ Ranker = Callable[[str], Sequence[str]]
 # Split names that mean "the default files" (queries.jsonl + qrels.tsv).
 DEFAULT_SPLITS = frozenset({"", "test", "dev"})
 QRELS_HEADER = ("query-id", "corpus-id", "score")
-
-
-class DatasetError(ValueError):
-    """A dataset folder that is missing or malformed; the message names the file and the problem."""
 
 
 class Doc(NamedTuple):

@@ -24,10 +24,7 @@ from bs4.dammit import EncodingDetector
 from bs4.element import PreformattedString
 
 from searchsvc import _chrome
-
-
-class ExtractError(ValueError):
-    """A page that cannot be turned into an article (unreadable, not HTML, no text)."""
+from searchsvc.errors import ExtractError
 
 
 @dataclass(frozen=True)

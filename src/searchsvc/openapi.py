@@ -6,6 +6,10 @@ every path here and validates the answers against these schemas, so the two cann
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from .config import DEFAULTS
+
 ERROR = {
     "type": "object",
     "required": ["ok", "error", "status"],
@@ -139,8 +143,10 @@ def _query_param(name: str, schema: dict, description: str, required: bool = Fal
 UNAVAILABLE = _json(ERROR, "No index has been built yet.")
 
 
-def openapi_spec(version: str) -> dict:
-    """The API description, with this release's version."""
+def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
+    """The API description, with this release's version and the app's configured limits."""
+    per_page, max_per_page = config["PER_PAGE"], config["MAX_PER_PAGE"]
+    max_length = config["MAX_QUERY_LENGTH"]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -155,7 +161,7 @@ def openapi_spec(version: str) -> dict:
                     "parameters": [
                         _query_param(
                             "q",
-                            {"type": "string", "minLength": 1},
+                            {"type": "string", "minLength": 1, "maxLength": max_length},
                             'Words (any may match), "phrases" (required), -word (excluded), '
                             "topic:name (filter), word* (prefix).",
                             required=True,
@@ -164,8 +170,8 @@ def openapi_spec(version: str) -> dict:
                         _query_param("page", {"type": "integer", "minimum": 1}, "1-based page."),
                         _query_param(
                             "per_page",
-                            {"type": "integer", "minimum": 1, "maximum": 100},
-                            "Results per page (default 10, at most MAX_PER_PAGE).",
+                            {"type": "integer", "minimum": 1, "maximum": max_per_page},
+                            f"Results per page (default {per_page}).",
                         ),
                     ],
                     "responses": {

@@ -1,9 +1,10 @@
-"""How text becomes terms and how terms score: the analyzer chain and the BM25 model.
+"""How text becomes terms and how terms score: the analyzer chain and the BM25 parameters.
 
 Indexing and searching must agree on analysis, so both take it from here: a Unicode word
 tokenizer, lower-casing, accent folding, an English stop list and the Snowball stemmer (via
 PyStemmer, a C extension, so stemming costs little at index and query time). The weighting is
-BM25 (computed in ``scorer``) with the Lucene/bm25s idf, which, unlike Whoosh's default
+BM25 (computed in ``scorer`` with the :class:`RankingParams` it is given) with the Lucene/bm25s
+idf, which, unlike Whoosh's default
 ``log(N/(df+1)) + 1``, gives near-zero weight to words found in most documents, so long
 natural-language queries are ranked by their informative words. Whoosh pickles the schema
 into the index, so the classes here are part of the on-disk format: renaming one needs a
@@ -13,6 +14,7 @@ into the index, so the classes here are part of the on-disk format: renaming one
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from math import log
 
@@ -45,11 +47,29 @@ STOP_WORDS = frozenset(
 
 WORD_PATTERN = r"\w+(?:[.']\w+)*"
 
-# BM25 parameters; see docs/relevance.md for how they were chosen.
-K1 = 1.2
-B = 1.0
-# Query-term saturation: a word typed q times weighs q(K3+1)/(q+K3), so 1, 1.8, 2.5, ...
-K3 = 8.0
+
+@dataclass(frozen=True)
+class RankingParams:
+    """BM25 and field weights; see docs/relevance.md for how they were chosen.
+
+    Passed to the scorer by whoever creates it (the app, the CLI, a benchmark trying a variant),
+    never patched into a module.
+    """
+
+    k1: float = 1.2
+    b: float = 1.0
+    # Query-term saturation: a word typed q times weighs q(k3+1)/(q+k3), so 1, 1.8, 2.5, ...
+    k3: float = 8.0
+    # How much a match counts in each ranked field (body = title + heading + text); ``exact``
+    # holds body's words unstemmed, so the word as typed counts a little more than another word
+    # of the same stem ("experiment" over "experience", both "experi").
+    body: float = 1.0
+    title: float = 0.3
+    heading: float = 0.5
+    exact: float = 0.2
+
+    def saturate(self, typed: int | float) -> float:
+        return typed * (self.k3 + 1) / (typed + self.k3)
 
 
 class SnowballFilter(Filter):

@@ -1,41 +1,48 @@
-"""BM25 over cached posting arrays: the ranking engine behind ``search``.
+"""BM25 over cached posting arrays: the only query-time user of Whoosh.
 
 Whoosh stores the index; scoring a long natural-language query with Whoosh's matcher tree
-costs tens of milliseconds in pure Python. Here each generation is loaded once per process
-into numpy arrays (field lengths, live documents, article and topic of every section), and
-each term's posting list is read once and kept as a vector of BM25 contributions. A query is
-then a handful of vectorised additions into one score array, which also yields exact totals
-and facet counts for free. Everything here is read-only after loading and shared by the
-threads of a process; posting lists are read with the calling thread's own Whoosh reader.
+costs tens of milliseconds in pure Python. Here a generation is loaded once per process into
+:class:`SectionArrays` (field length norms, live sections, article and topic of every section),
+and each term's posting list is read once and kept as a vector of BM25 contributions in a
+budgeted LRU. A query is then a handful of vectorised additions into one score array, which
+also yields exact totals and facet counts. The array functions below (``score``, ``match``,
+``top_articles``, ``topic_counts``, ``article_sections``) work on plain arrays and are tested on
+hand-made ones. A :class:`Ranker` is one thread's view: its own Whoosh searcher (they are not
+thread-safe) over the process's shared arrays; it builds a query from a ``ParsedQuery``
+(prefix expansion, phrase and exclusion masks), ranks, and reads stored sections back.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from collections import OrderedDict
+from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
-from .config import DEFAULTS
-from .ranking import K1, B, lucene_idf
+from ._whoosh import EMPTY_IDS, EMPTY_WEIGHTS, field_lengths, read_postings
+from .index.schema import BODY, EXACT, HEADING, TITLE
+from .lru import LRU
+from .query import ParsedQuery
+from .ranking import STOP_WORDS, WORD_PATTERN, RankingParams, fold, lucene_idf, term_spans, terms
+from .ranking import words as typed_words
 
-# Ranked fields and how much a match in each counts (body = title + heading + text).
-FIELD_WEIGHTS: dict[str, float] = {"body": 1.0, "title": 0.3, "heading": 0.5}
-# EXACT_FIELD holds body's words unstemmed: the word as typed counts a little more than
-# another word of the same stem ("experiment" over "experience", both "experi").
-EXACT_FIELD = "exact"
-EXACT_WEIGHT = 0.2
 ENTRY_BYTES = 8  # a cached posting is an int32 id and a float32 contribution
-POSTINGS_CACHE_ENTRIES = int(DEFAULTS["POSTINGS_CACHE_MB"]) * 2**20 // ENTRY_BYTES
+PREFIX_EXPANSIONS = 32
+PREFIX_SCAN = 2000  # a short prefix over a big vocabulary: the first 2000 terms are plenty
+MAX_TERMS = 64
+DEFAULT_PARAMS = RankingParams()
 
 
 @dataclass(frozen=True)
 class TermVector:
-    """One term's documents and each one's BM25 contribution (idf included)."""
+    """One term's sections and each one's BM25 contribution (idf included)."""
 
     ids: np.ndarray
     contrib: np.ndarray
@@ -45,127 +52,137 @@ class TermVector:
         return int(self.ids.size)
 
 
-EMPTY = TermVector(np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
+EMPTY = TermVector(EMPTY_IDS, EMPTY_WEIGHTS)
 
 
-def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """All (docnum, term frequency) of a term across the reader's segments."""
-    ids_parts, tf_parts = [], []
-    for sub, offset in reader.leaf_readers():
-        try:
-            m = sub.postings(field, term)
-        except TermNotFound:  # one lookup instead of `in` and then `postings`
-            continue
-        ids, tfs = [], []
-        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-            # Whoosh's W3 codec: take whole blocks instead of stepping posting by posting.
-            while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                ids.extend(m._ids)
-                tfs.extend(m._weights)
-                m._next_block()
-        else:
-            while m.is_active():
-                ids.append(m.id())
-                tfs.append(m.weight())
-                m.next()
-        ids_parts.append(np.asarray(ids, dtype=np.int32) + offset)
-        tf_parts.append(np.asarray(tfs, dtype=np.float32))
-    if not ids_parts:
-        return EMPTY.ids, EMPTY.contrib
-    return np.concatenate(ids_parts), np.concatenate(tf_parts)
+class StoredSection(NamedTuple):
+    """A section's stored fields, as the results show them."""
+
+    article_id: str
+    anchor: str
+    url: str
+    published: str | None
+    topic: str
+    title: str
+    heading: str
+    text: str
 
 
-class Generation:
-    """A generation's arrays, loaded once per process and shared by its threads."""
+class Hit(NamedTuple):
+    """One ranked article: its best section and the other sections that match."""
 
-    def __init__(self, reader) -> None:
-        self.size = reader.doc_count_all()
-        self.live = self._live_mask(reader)
-        self.doc_count = int(self.live.sum())
-        self.norms = {f: self._length_norm(reader, f) for f in [*FIELD_WEIGHTS, EXACT_FIELD]}
-        self.article_of, self.article_ids = self._ordinals(reader, "article_id", np.int32)
-        self.topic_of, self.topics = self._ordinals(reader, "topic", np.int16)
-        self.article_topic = np.zeros(len(self.article_ids), dtype=np.int16)
-        self.article_topic[self.article_of] = self.topic_of
+    article: int  # ordinal in SectionArrays.article_ids
+    doc: int  # best section's docnum
+    score: float
+    more: list[tuple[int, float]]  # other matching sections (docnum, score), best first
+
+
+class Ranking(NamedTuple):
+    total: int  # matching articles (topic filter applied)
+    hits: list[Hit]  # the best ``need`` articles, best first
+    facets: list[tuple[str, int]]  # matching articles per topic, topic filter aside
+
+
+# --- a generation's arrays -------------------------------------------------------------------
+
+
+class SectionArrays:
+    """A generation's per-section arrays, loaded once per process and shared by its threads."""
+
+    def __init__(
+        self,
+        *,
+        live: np.ndarray,
+        lengths: dict[str, np.ndarray],
+        article_of: np.ndarray,
+        article_ids: list[str],
+        topic_of: np.ndarray,
+        topics: list[str],
+        params: RankingParams = DEFAULT_PARAMS,
+        postings_budget_mb: int = 512,
+    ) -> None:
+        self.size = int(live.size)
+        self.live = live
+        self.doc_count = int(live.sum())
+        self.params = params
+        self.norms = {f: self._length_norm(v) for f, v in lengths.items()}
+        self.article_of, self.article_ids = article_of, article_ids
+        self.topic_of, self.topics = topic_of, topics
+        self.article_topic = np.zeros(len(article_ids), dtype=np.int16)
+        self.article_topic[article_of] = topic_of
         # Sections grouped by article (CSR): article a owns _by_article[_starts[a]:_starts[a+1]].
-        self._by_article = np.argsort(self.article_of, kind="stable").astype(np.int32)
+        self._by_article = np.argsort(article_of, kind="stable").astype(np.int32)
         self._starts = np.searchsorted(
-            self.article_of[self._by_article], np.arange(len(self.article_ids) + 1)
+            article_of[self._by_article], np.arange(len(article_ids) + 1)
         )
-        self._cache: OrderedDict[tuple[str, str], TermVector] = OrderedDict()
-        self._cached_entries = 0
-        self._lock = threading.Lock()
+        self._postings: LRU[tuple[str, str], TermVector] = LRU(
+            max(0, postings_budget_mb) * 2**20 // ENTRY_BYTES, weigh=lambda v: v.size
+        )
         self._vocabulary: tuple[list[str], np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls, reader: IndexReader, params: RankingParams, postings_budget_mb: int
+    ) -> SectionArrays:
+        size = reader.doc_count_all()
+        live = np.ones(size, dtype=bool)
+        if reader.has_deletions():
+            live[:] = False
+            live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        article_of, article_ids = _ordinals(reader, "article_id", np.int32, size)
+        topic_of, topics = _ordinals(reader, "topic", np.int16, size)
+        return cls(
+            live=live,
+            lengths={f: field_lengths(reader, f) for f in (BODY, TITLE, HEADING, EXACT)},
+            article_of=article_of,
+            article_ids=article_ids,
+            topic_of=topic_of,
+            topics=topics,
+            params=params,
+            postings_budget_mb=postings_budget_mb,
+        )
+
+    def _length_norm(self, lengths: np.ndarray) -> np.ndarray:
+        """BM25's per-section ``k1 * (1 - b + b * len / avglen)``."""
+        k1, b = self.params.k1, self.params.b
+        avg = float(lengths[self.live].mean()) if self.doc_count else 1.0
+        return (k1 * (1 - b + b * lengths / (avg or 1.0))).astype(np.float32)
 
     def sections_of(self, article: int) -> np.ndarray:
         return self._by_article[self._starts[article] : self._starts[article + 1]]
 
-    def _live_mask(self, reader) -> np.ndarray:
-        live = np.ones(self.size, dtype=bool)
-        if reader.has_deletions():
-            live[:] = False
-            live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        return live
-
-    def _length_norm(self, reader, field: str) -> np.ndarray:
-        """BM25's per-document ``k1 * (1 - b + b * len / avglen)``."""
-        lengths = field_lengths(reader, field)
-        avg = float(lengths[self.live].mean()) if self.doc_count else 1.0
-        return (K1 * (1 - B + B * lengths / (avg or 1.0))).astype(np.float32)
-
-    def _ordinals(self, reader, field: str, dtype) -> tuple[np.ndarray, list[str]]:
-        column = reader.column_reader(field)
-        names: dict[str, int] = {}
-        out = np.fromiter(
-            (names.setdefault(v, len(names)) for v in column), dtype=dtype, count=self.size
-        )
-        ordered = [""] * len(names)
-        for name, i in names.items():
-            ordered[i] = name.decode() if isinstance(name, bytes) else name
-        return out, ordered
-
-    def term(self, reader, field: str, term: str) -> TermVector:
-        """The term's contribution vector, from cache or read now with ``reader``."""
+    def term(self, reader: IndexReader, field: str, term: str) -> TermVector:
+        """The term's contribution vector, from the cache or read now with ``reader``."""
         key = (field, term)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        ids, tf = _read_postings(reader, field, term)
-        if ids.size == 0:
-            vector = EMPTY
-        else:
-            idf = lucene_idf(self.doc_count, int(ids.size))
-            contrib = idf * tf * (K1 + 1) / (tf + self.norms[field][ids])
-            vector = TermVector(ids, contrib.astype(np.float32))
-        self._remember(key, vector)
+        hit = self._postings.get(key)
+        if hit is not None:
+            return hit
+        ids, tf = read_postings(reader, field, term)
+        vector = EMPTY if ids.size == 0 else self.contributions(field, ids, tf)
+        self._postings.put(key, vector)
         return vector
 
-    def _remember(self, key: tuple[str, str], vector: TermVector) -> None:
-        with self._lock:
-            if key in self._cache:
-                return
-            self._cache[key] = vector
-            self._cached_entries += vector.size
-            while self._cached_entries > POSTINGS_CACHE_ENTRIES and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
-                self._cached_entries -= old.size
+    def contributions(self, field: str, ids: np.ndarray, tf: np.ndarray) -> TermVector:
+        k1 = self.params.k1
+        idf = lucene_idf(self.doc_count, int(ids.size))
+        contrib = idf * tf * (k1 + 1) / (tf + self.norms[field][ids])
+        return TermVector(ids, contrib.astype(np.float32))
 
-    def doc_frequency(self, reader, term: str) -> int:
-        return self.term(reader, "body", term).size
+    def live_frequency(self, reader: IndexReader, term: str) -> int:
+        """Live sections containing ``term`` (deleted ones still sit in Whoosh's postings)."""
+        vector = self.term(reader, BODY, term)
+        return int(np.count_nonzero(self.live[vector.ids])) if vector.size else 0
 
-    def vocabulary(self, reader) -> tuple[list[str], np.ndarray]:
-        """Index terms seen in at least two sections, with their section counts."""
+    def vocabulary(self, reader: IndexReader) -> tuple[list[str], np.ndarray]:
+        """Index terms in at least two sections (deleted ones too), with those counts."""
         with self._lock:
             if self._vocabulary is None:
                 # Segment by segment: a multi-segment reader would look each term up in
                 # every segment, many times slower.
                 counts: dict[str, int] = {}
                 for sub, _ in reader.leaf_readers():
-                    for word, info in sub.iter_field("body"):
+                    for word, info in sub.iter_field(BODY):
                         word = word.decode() if isinstance(word, bytes) else word
                         counts[word] = counts.get(word, 0) + info.doc_frequency()
                 words = sorted(w for w, n in counts.items() if n >= 2)
@@ -173,80 +190,36 @@ class Generation:
             return self._vocabulary
 
 
-# Whoosh stores each document's field length as one byte on a log scale.
-_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+def _ordinals(reader: IndexReader, field: str, dtype, size: int) -> tuple[np.ndarray, list[str]]:
+    if size == 0:  # Whoosh has no column reader for an index without documents
+        return np.zeros(0, dtype=dtype), []
+    column = reader.column_reader(field)
+    names: dict[str, int] = {}
+    out = np.fromiter((names.setdefault(v, len(names)) for v in column), dtype=dtype, count=size)
+    ordered = [""] * len(names)
+    for name, i in names.items():
+        ordered[i] = name.decode() if isinstance(name, bytes) else name
+    return out, ordered
 
 
-def field_lengths(reader, field: str) -> np.ndarray:
-    """Every document's length in ``field`` (0 where it has none), in docnum order."""
-    parts = [_segment_lengths(sub, field) for sub, _ in reader.leaf_readers()]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-
-def _segment_lengths(sub, field: str) -> np.ndarray:
-    size = sub.doc_count_all()
-    column = _length_column(sub, field)
-    if column is None:  # another codec: ask document by document
-        return np.fromiter(
-            (sub.doc_field_length(d, field, 0) or 0 for d in range(size)),
-            dtype=np.float32,
-            count=size,
-        )
-    # The W3 codec keeps the bytes in one run (a missing tail means 0): read it at once
-    # instead of ~5 µs of Python per document, which is seconds at a million sections.
-    raw = np.zeros(size, dtype=np.uint8)
-    stored = min(column._count, size)
-    if stored:
-        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    return _BYTE_TO_LENGTH[raw]
-
-
-def _length_column(sub, field: str):
-    """Whoosh 2.7's W3 one-byte length column of ``field`` in a segment, if that is its layout."""
-    perdoc = getattr(sub, "_perdoc", None)
-    if not hasattr(perdoc, "_cached_reader"):
-        return None
-    column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-    layout = ("_dbfile", "_basepos", "_count", "_fixedlen")
-    if column is None or not all(hasattr(column, a) for a in layout) or column._fixedlen != 1:
-        return None
-    return column
-
-
-def set_postings_cache_mb(megabytes: int) -> None:
-    """Budget the process's posting-list cache (shared by all its generations' threads)."""
-    global POSTINGS_CACHE_ENTRIES
-    POSTINGS_CACHE_ENTRIES = max(0, int(megabytes)) * 2**20 // ENTRY_BYTES
-
-
-_generations: dict[str, Generation] = {}
-_generations_lock = threading.Lock()
-
-
-def generation_for(key: str, reader) -> Generation:
-    """The process-wide arrays of generation ``key``; older generations are dropped."""
-    gen = _generations.get(key)
-    if gen is None:
-        with _generations_lock:
-            gen = _generations.get(key)
-            if gen is None:
-                gen = Generation(reader)
-                _generations.clear()
-                _generations[key] = gen
-    return gen
+# --- array functions -------------------------------------------------------------------------
 
 
 def score(
-    gen: Generation, reader, weights: dict[str, float], exact: dict[str, float] | None = None
+    arrays: SectionArrays,
+    reader: IndexReader,
+    weights: dict[str, float],
+    exact: dict[str, float] | None = None,
 ) -> np.ndarray:
     """BM25F-style scores of every section for stemmed ``weights`` and unstemmed ``exact``
     words, each mapped to its query weight."""
-    scores = np.zeros(gen.size, dtype=np.float32)
-    fields = [(f, weights, w) for f, w in FIELD_WEIGHTS.items()]
-    fields.append((EXACT_FIELD, exact or {}, EXACT_WEIGHT))
+    p = arrays.params
+    scores = np.zeros(arrays.size, dtype=np.float32)
+    fields = [(BODY, weights, p.body), (TITLE, weights, p.title), (HEADING, weights, p.heading)]
+    fields.append((EXACT, exact or {}, p.exact))
     for field, query_terms, field_weight in fields:
         for term, weight in query_terms.items():
-            vector = gen.term(reader, field, term)
+            vector = arrays.term(reader, field, term)
             if vector.size:
                 scores[vector.ids] += (weight * field_weight) * vector.contrib
     return scores
@@ -260,21 +233,21 @@ class Matches:
     hits: np.ndarray  # per article: how many of its sections match
 
 
-def match(gen: Generation, scores: np.ndarray, allowed: np.ndarray) -> Matches:
+def match(arrays: SectionArrays, scores: np.ndarray, allowed: np.ndarray) -> Matches:
     scores = np.where(allowed, scores, 0).astype(np.float32, copy=False)
-    hits = np.bincount(gen.article_of[scores > 0], minlength=len(gen.article_ids))
+    hits = np.bincount(arrays.article_of[scores > 0], minlength=len(arrays.article_ids))
     return Matches(scores, hits)
 
 
-def topic_counts(gen: Generation, m: Matches) -> list[tuple[str, int]]:
+def topic_counts(arrays: SectionArrays, m: Matches) -> list[tuple[str, int]]:
     """Matching articles per topic, most first."""
-    counts = np.bincount(gen.article_topic[m.hits > 0], minlength=len(gen.topics))
-    pairs = [(gen.topics[i], int(c)) for i, c in enumerate(counts) if c]
+    counts = np.bincount(arrays.article_topic[m.hits > 0], minlength=len(arrays.topics))
+    pairs = [(arrays.topics[i], int(c)) for i, c in enumerate(counts) if c]
     return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
 
 def top_articles(
-    gen: Generation, m: Matches, need: int, article_ok: np.ndarray | None = None
+    arrays: SectionArrays, m: Matches, need: int, article_ok: np.ndarray | None = None
 ) -> tuple[int, list[tuple[int, int, float]]]:
     """How many articles match, and the best ``need`` as (article, best section, score).
 
@@ -284,18 +257,22 @@ def top_articles(
     """
     scores = m.scores
     if article_ok is not None:
-        scores = np.where(article_ok[gen.article_of], scores, 0)
+        scores = np.where(article_ok[arrays.article_of], scores, 0)
         total = int(np.count_nonzero(article_ok & (m.hits > 0)))
     else:
         total = int(np.count_nonzero(m.hits))
     positive = int(np.count_nonzero(scores))
+    if positive == 0 or need <= 0:
+        return total, []
     k = min(positive, max(need * 4, 16))
     while True:
-        top = np.argpartition(-scores, k - 1)[:k] if 0 < k < scores.size else np.flatnonzero(scores)
+        top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.flatnonzero(scores)
         top = top[np.lexsort((top, -scores[top]))]  # best first, ties by docnum
         best: dict[int, tuple[int, int, float]] = {}
         for doc in top:
-            article = int(gen.article_of[doc])
+            if scores[doc] <= 0:
+                break
+            article = int(arrays.article_of[doc])
             if article not in best:
                 best[article] = (article, int(doc), float(scores[doc]))
                 if len(best) == need:
@@ -305,9 +282,187 @@ def top_articles(
         k = min(positive, k * 4)
 
 
-def article_sections(gen: Generation, m: Matches, article: int) -> list[tuple[int, float]]:
+def article_sections(arrays: SectionArrays, m: Matches, article: int) -> list[tuple[int, float]]:
     """An article's matching sections, best first."""
-    docs = gen.sections_of(article)
+    docs = arrays.sections_of(article)
     scores = m.scores[docs]
     order = np.argsort(-scores, kind="stable")
     return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
+
+
+def _others(sections: list[tuple[int, float]], best: int) -> list[tuple[int, float]]:
+    return [s for s in sections if s[0] != best]
+
+
+# --- one thread's ranker ---------------------------------------------------------------------
+
+
+@dataclass
+class BuiltQuery:
+    weights: dict[str, float]  # index term -> query weight (how often it was typed)
+    exact: dict[str, float]  # the typed words unstemmed -> query weight
+    required: list[wq.Query]  # phrases every result must contain
+    excluded: list[wq.Query]  # words and phrases no result may contain
+    topics: list[str]  # topic slugs to keep (empty: all)
+    excluded_topics: list[str]
+
+
+class Ranker:
+    """One thread's view of a generation: its own Whoosh searcher over the shared arrays."""
+
+    def __init__(self, arrays: SectionArrays, searcher: Searcher) -> None:
+        self.arrays = arrays
+        self.searcher = searcher
+        self.reader = searcher.reader()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # building -------------------------------------------------------------------------------
+
+    def build(self, parsed: ParsedQuery) -> BuiltQuery:
+        """Weigh the query's terms and collect its required and excluded parts.
+
+        A word typed twice counts more (saturating, as BM25's k3); words of a required phrase
+        also rank; a prefix spreads one word's weight over its expansions. Words are also
+        looked up unstemmed, so their exact form ranks a little higher.
+        """
+        weights: Counter[str] = Counter()
+        typed: Counter[str] = Counter()
+        for word in parsed.words + parsed.phrases:
+            weights.update(terms(word))
+            typed.update(typed_words(word))
+        for prefix in parsed.prefixes:
+            expanded = self.expand_prefix(prefix)
+            for t in expanded:
+                weights[t] += 1.0 / len(expanded)
+        return BuiltQuery(
+            weights=self._saturate(weights),
+            exact=self._saturate(typed),
+            required=[q for q in map(_phrase_query, parsed.phrases) if q is not None],
+            excluded=[q for q in map(_phrase_query, parsed.excluded) if q is not None],
+            topics=self._topics_named(parsed.topics),
+            excluded_topics=self._topics_named(parsed.excluded_topics),
+        )
+
+    def _saturate(self, counts: Counter[str]) -> dict[str, float]:
+        saturate = self.arrays.params.saturate
+        return {t: saturate(q) for t, q in counts.most_common(MAX_TERMS)}
+
+    def _topics_named(self, slugs: list[str]) -> list[str]:
+        """The index's topics a filter names: the same slug, else those it begins
+        (``topic:sante`` finds "sante-publique"), else the slug as given (matches nothing)."""
+        found: list[str] = []
+        for slug in slugs:
+            if slug in self.arrays.topics:
+                found.append(slug)
+                continue
+            starting = [t for t in self.arrays.topics if t.startswith(slug + "-")]
+            found.extend(starting or [slug])
+        return found
+
+    def expand_prefix(self, prefix: str) -> list[str]:
+        """The most common index terms starting with ``prefix`` (or with its stem, so that
+        ``running*`` finds "run"), a few dozen at most."""
+        typed = fold(prefix)
+        candidates = set()
+        for start in {typed, *terms(typed)}:
+            for i, term in enumerate(self.reader.expand_prefix(BODY, start)):
+                if i >= PREFIX_SCAN:
+                    break
+                candidates.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        frequency = {t: self.arrays.live_frequency(self.reader, t) for t in candidates}
+        ranked = sorted((t for t in candidates if frequency[t]), key=lambda t: -frequency[t])
+        return ranked[:PREFIX_EXPANSIONS]
+
+    # ranking --------------------------------------------------------------------------------
+
+    def rank(self, built: BuiltQuery, need: int, facets: bool = True) -> Ranking:
+        """The best ``need`` articles for ``built``, how many match, and their topics."""
+        arrays = self.arrays
+        matches = self.match(built)
+        topics_ok = self._topic_mask(built)
+        article_ok = None if topics_ok is None else topics_ok[arrays.article_topic]
+        total, top = top_articles(arrays, matches, need, article_ok)
+        hits = [
+            Hit(article, doc, best, _others(article_sections(arrays, matches, article), doc))
+            for article, doc, best in top
+        ]
+        return Ranking(total, hits, topic_counts(arrays, matches) if facets else [])
+
+    def match(self, built: BuiltQuery) -> Matches:
+        """Every section's score for ``built``, 0 where its phrases or exclusions rule it out."""
+        scores = score(self.arrays, self.reader, built.weights, built.exact)
+        return match(self.arrays, scores, self._allowed(built))
+
+    def _allowed(self, built: BuiltQuery) -> np.ndarray:
+        allowed = self.arrays.live
+        if built.required:
+            allowed = allowed & self._doc_mask(built.required)
+        if built.excluded:
+            allowed = allowed & ~self._doc_mask([wq.Or(built.excluded)])
+        return allowed
+
+    def _doc_mask(self, queries: list[wq.Query]) -> np.ndarray:
+        """Sections matching every one of ``queries``."""
+        size = self.arrays.size
+        mask = np.ones(size, dtype=bool)
+        for q in queries:
+            hits = np.zeros(size, dtype=bool)
+            hits[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
+            mask &= hits
+        return mask
+
+    def _topic_mask(self, built: BuiltQuery) -> np.ndarray | None:
+        """Which topic ordinals pass the query's topic filters, or None for all."""
+        if not built.topics and not built.excluded_topics:
+            return None
+        topics = self.arrays.topics
+        keep = np.array([not built.topics or t in built.topics for t in topics], dtype=bool)
+        drop = np.array([t in built.excluded_topics for t in topics], dtype=bool)
+        return keep & ~drop
+
+    # reading back ---------------------------------------------------------------------------
+
+    def section(self, doc: int) -> StoredSection:
+        f = self.searcher.stored_fields(doc)
+        return StoredSection(
+            f["article_id"],
+            f["anchor"],
+            f["url"],
+            f.get("published"),
+            f["topic"],
+            f["title"],
+            f["heading"],
+            f["text"],
+        )
+
+    def sections_with(self, term: str, limit: int) -> list[StoredSection]:
+        """A few live sections whose body contains ``term``."""
+        vector = self.arrays.term(self.reader, BODY, term)
+        live = vector.ids[self.arrays.live[vector.ids]] if vector.size else vector.ids
+        return [self.section(int(doc)) for doc in live[:limit]]
+
+    def live_frequency(self, term: str) -> int:
+        return self.arrays.live_frequency(self.reader, term)
+
+    def vocabulary(self) -> tuple[list[str], np.ndarray]:
+        return self.arrays.vocabulary(self.reader)
+
+
+_WORDS = re.compile(WORD_PATTERN)
+
+
+def _phrase_query(text: str) -> wq.Query | None:
+    """A Whoosh query for a quoted phrase (a term when one word is left after stop words)."""
+    spans = term_spans(text)
+    if not spans:
+        return None
+    if len(spans) == 1:
+        return wq.Term(BODY, spans[0][2])
+    # Stop words leave gaps in positions; allow as many as the phrase has.
+    positions = [
+        i for i, m in enumerate(_WORDS.finditer(text)) if fold(m.group()) not in STOP_WORDS
+    ]
+    slop = max(b - a for a, b in pairwise(positions))
+    return wq.Phrase(BODY, [t for _, _, t in spans], slop=slop)

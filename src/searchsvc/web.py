@@ -1,11 +1,12 @@
 """The HTTP face: the Flask app factory, the JSON API, the search page and error handling.
 
 ``create_app()`` layers settings: ``config.DEFAULTS``, then ``SEARCHSVC_*`` environment
-variables, then an optional test mapping. Production runs ``gunicorn 'searchsvc.web:create_app()'``.
-Each worker thread keeps one ``search.Session`` (Whoosh searchers are not thread-safe) and
-each request first checks whether ``searchsvc index`` switched generations, so a re-index is
-picked up without a restart and a request sees one generation from start to end. Errors
-have one JSON shape under ``/api/`` and an HTML page elsewhere; no traceback ever leaves.
+variables, then an optional test mapping, and validates them before serving anything (a bad
+value stops the start with its name). Production runs ``gunicorn 'searchsvc.web:create_app()'``.
+The app owns one ``session.Engine`` (in ``app.extensions``); each worker thread keeps one
+``Session`` and each request asks it once for the live ``View``, so a re-index is picked up
+without a restart and a request sees one generation from start to end. Errors have one JSON
+shape under ``/api/`` and an HTML page elsewhere; no traceback ever leaves.
 """
 
 from __future__ import annotations
@@ -15,61 +16,53 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, g, jsonify, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from . import __version__
-from .config import DEFAULTS, ENV_PREFIX
-from .index import IndexUnavailable
+from .config import DEFAULTS, ENV_PREFIX, validate
+from .errors import BadQuery, SearchsvcError
 from .openapi import openapi_spec
-from .scorer import set_postings_cache_mb
-from .search import BadQuery, ResultCache, Session, search
+from .search import search
+from .session import Engine, View
 
 log = logging.getLogger(__name__)
 
+SEARCH_PARAMETERS = ("q", "topic", "page", "per_page")
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then SEARCHSVC_* environment variables, then ``test_config``."""
+    """Build the app: defaults, then SEARCHSVC_* environment variables, then ``test_config``.
+
+    :raise ConfigError: when a setting has a value it does not allow.
+    """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.from_prefixed_env(ENV_PREFIX, loads=str)
     if test_config:
         app.config.from_mapping(test_config)
+    validate(app.config)
     app.json.sort_keys = False
-    init_sessions(app)
+    app.extensions["searchsvc.engine"] = Engine.from_config(app.config)
+    app.extensions["searchsvc.sessions"] = threading.local()
     register_errors(app)
     register_api(app)
     register_pages(app)
     return app
 
 
-# --- sessions --------------------------------------------------------------------------------
-
-
-def init_sessions(app: Flask) -> None:
-    app.extensions["searchsvc.sessions"] = threading.local()
-    # One result cache per process: every thread's session answers from it.
-    app.extensions["searchsvc.cache"] = ResultCache(app.config["CACHE_SIZE"])
-    set_postings_cache_mb(app.config["POSTINGS_CACHE_MB"])
-
-
-def get_session() -> Session:
-    """This thread's session, refreshed once per request to the live generation.
+def live_view() -> View:
+    """The live generation for this request, looked up once per request.
 
     :raise IndexUnavailable: while there is no index (answered as 503).
     """
-    if "session" not in g:
-        from flask import current_app
-
+    if "view" not in g:
         local = current_app.extensions["searchsvc.sessions"]
         session = getattr(local, "session", None)
         if session is None:
-            cache = current_app.extensions["searchsvc.cache"]
-            session = Session(current_app.config["INDEX_DIR"], cache=cache)
-            local.session = session
-        session.refresh()
-        g.session = session
-    return g.session
+            session = local.session = current_app.extensions["searchsvc.engine"].session()
+        g.view = session.refresh()
+    return g.view
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -80,15 +73,18 @@ def error_body(message: str, status: int) -> dict:
     return {"ok": False, "error": message, "status": status}
 
 
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/openapi.json")
+
+
 def register_errors(app: Flask) -> None:
     def respond(message: str, status: int):
-        if request.path.startswith("/api/") or request.path in ("/healthz", "/openapi.json"):
+        if wants_json():
             return jsonify(error_body(message, status)), status
         return render_template("error.html", message=message, status=status), status
 
-    @app.errorhandler(BadQuery)
-    @app.errorhandler(IndexUnavailable)
-    def domain_error(exc):
+    @app.errorhandler(SearchsvcError)
+    def domain_error(exc: SearchsvcError):
         return respond(str(exc), exc.status)
 
     @app.errorhandler(HTTPException)
@@ -116,8 +112,6 @@ def int_arg(name: str, default: int) -> int:
 
 
 def search_args() -> dict:
-    from flask import current_app
-
     cfg = current_app.config
     return {
         "topic": request.args.get("topic", "").strip() or None,
@@ -128,47 +122,58 @@ def search_args() -> dict:
     }
 
 
+def reject_unknown_parameters(accepted: tuple[str, ...]) -> None:
+    """:raise BadQuery: for a query parameter the endpoint does not read (a typo, say)."""
+    unknown = sorted(set(request.args) - set(accepted))
+    if unknown:
+        raise BadQuery(
+            f"unknown parameter {unknown[0]!r}: this endpoint takes {', '.join(accepted)}"
+        )
+
+
 # --- JSON API --------------------------------------------------------------------------------
 
 
 def register_api(app: Flask) -> None:
     @app.get("/api/search")
     def api_search():
+        reject_unknown_parameters(SEARCH_PARAMETERS)
         q = request.args.get("q", "")
         if not q.strip():
             raise BadQuery("q is required: /api/search?q=your+words")
-        return jsonify({"ok": True, **search(get_session(), q, **search_args())})
+        results = search(live_view(), q, **search_args())
+        return jsonify({"ok": True, **results.to_dict()})
 
     @app.get("/api/topics")
     def api_topics():
-        topics = get_session().opened.manifest.topics()
+        topics = live_view().record.topics
         return jsonify(
             {"ok": True, "topics": [{"value": t, "count": c} for t, c in topics.items()]}
         )
 
     @app.get("/api/stats")
     def api_stats():
-        opened = get_session().opened
-        m = opened.manifest
+        view = live_view()
+        record = view.record
         return jsonify(
             {
                 "ok": True,
-                "documents": len(m.pages),
-                "sections": m.sections,
-                "topics": len(m.topics()),
-                "built_at": m.built_at,
-                "generation": opened.name,
+                "documents": record.articles,
+                "sections": record.sections,
+                "topics": len(record.topics),
+                "built_at": record.built_at,
+                "generation": view.generation,
                 "version": __version__,
             }
         )
 
     @app.get("/healthz")
     def healthz():
-        return jsonify({"ok": True, "generation": get_session().generation})
+        return jsonify({"ok": True, "generation": live_view().generation})
 
     @app.get("/openapi.json")
     def openapi():
-        return jsonify(openapi_spec(__version__))
+        return jsonify(openapi_spec(__version__, app.config))
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -179,14 +184,12 @@ def register_pages(app: Flask) -> None:
     @app.get("/search")
     def search_page():
         q = request.args.get("q", "").strip()
-        session = get_session()
-        topics = session.opened.manifest.topics()
-        context = {"q": q, "topics": topics, "result": None, "error": None}
+        view = live_view()
+        context = {"q": q, "topics": view.record.topics, "result": None, "error": None}
         status = 200
         if q:
-            args = search_args()
             try:
-                context["result"] = search(session, q, **args)
+                context["result"] = search(view, q, **search_args()).to_dict()
             except BadQuery as exc:
                 context["error"], status = str(exc), exc.status
             context["api_url"] = url_for("api_search") + "?" + urlencode(request.args)

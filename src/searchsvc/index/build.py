@@ -1,0 +1,196 @@
+"""Building the index: ``update_index`` from a corpus folder, ``build_from_articles`` from memory.
+
+Both take the writer lock and write through :func:`store.new_generation`, so they share one
+write-a-generation sequence. ``update_index`` is incremental by default: ``corpus`` decides which
+pages changed, only those are parsed (in worker processes, which also analyse the text), and a
+run that changes nothing writes no generation. A page that fails to parse is reported and
+skipped; if an earlier version of it is indexed, that version stays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..corpus import PageState, ParsedPage, changed_pages, find_pages, parse_pages
+from ..extract import Article
+from .schema import prepare_documents
+from .store import (
+    FORMAT,
+    Draft,
+    Manifest,
+    PageEntry,
+    current_generation,
+    new_generation,
+    remove_stale_generations,
+    writer_lock,
+)
+
+# A run commits a segment every MIN_BATCH_PAGES pages or every quarter of its pages, whichever
+# is more: fewer segments read faster, more overlap writing with parsing (see BatchWriter).
+MIN_BATCH_PAGES = 500
+SEGMENTS_PER_REBUILD = 4
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    articles: int = 0
+    sections: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    seconds: float = 0.0
+    generation: str = ""
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+    def summary(self) -> str:
+        return (
+            f"{self.articles} articles, {self.sections} sections: {self.added} added, "
+            f"{self.updated} updated, {self.removed} removed, {len(self.skipped)} skipped "
+            f"in {self.seconds:.2f}s"
+        )
+
+
+def batch_pages(pages: int) -> int:
+    return max(MIN_BATCH_PAGES, -(-pages // SEGMENTS_PER_REBUILD))
+
+
+def update_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    workers: int = 2,
+    base_url: str = "",
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> IndexReport:
+    """Bring the index in line with the corpus: a new generation, then an atomic switch.
+
+    :param progress: called with the number of pages handled since the last call.
+    :param on_start: called once with the number of pages that will be read.
+    :raise CorpusNotFound: when ``corpus_dir`` is not a folder.
+    :raise IndexLocked: when another run holds the index.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    pages = find_pages(Path(corpus_dir))
+    with writer_lock(index_dir):
+        live = current_generation(index_dir)
+        remove_stale_generations(index_dir, keep={live.name} if live else set())
+        old = _old_manifest(live) if not rebuild else None
+        report = IndexReport(rebuilt=old is None)
+        known = {} if old is None else old.pages
+        states = {k: PageState(e.sha, e.size, e.mtime_ns) for k, e in known.items()}
+        todo, same = changed_pages(pages, states)
+        manifest = Manifest(pages={p.id: known[p.id] for p in same})
+        gone = sorted(set(known) - {p.id for p in pages})
+        if on_start:
+            on_start(len(todo))
+        if old is not None and not todo and not gone:
+            report.generation = live.name
+            return _finish(report, manifest, started)
+        parsed_pages = parse_pages(
+            todo, base_url=base_url, workers=workers, prepare=prepare_documents
+        )
+        with new_generation(
+            index_dir,
+            batch_pages=batch_pages(len(todo)),
+            base=live if old is not None else None,
+            manifest=manifest,
+            settings={"base_url": base_url},
+        ) as draft:
+            for article_id in gone:
+                draft.writer.delete_article(article_id)
+                report.removed += 1
+            for parsed in parsed_pages:
+                _apply(parsed, draft, known, report)
+                draft.writer.page_done()
+                if progress:
+                    progress(1)
+            if not report.changed:
+                draft.discard()  # touched or failed pages only: the live generation stands
+        report.generation = live.name if draft.discarded else draft.path.name
+        report.unchanged = len(manifest.pages) - report.added - report.updated
+        return _finish(report, manifest, started)
+
+
+def _old_manifest(live: Path | None) -> Manifest | None:
+    """The live generation's page table, or None when there is none of this format (rebuild)."""
+    if live is None:
+        return None
+    try:
+        old = Manifest.load(live)
+    except (OSError, ValueError, TypeError):
+        return None
+    return old if old.format == FORMAT else None
+
+
+def _apply(
+    parsed: ParsedPage, draft: Draft, known: dict[str, PageEntry], report: IndexReport
+) -> None:
+    """Write one parsed page into the generation being built and account for it."""
+    page = parsed.page
+    previous = known.get(page.id)
+    if parsed.unchanged and previous is not None:
+        draft.manifest.pages[page.id] = PageEntry(
+            parsed.sha, page.size, page.mtime_ns, previous.sections, previous.topic
+        )
+        return
+    if parsed.article is None:
+        report.skipped.append((str(page.path), parsed.error or "unknown error"))
+        if previous is not None:
+            draft.manifest.pages[page.id] = previous  # keep the last good version serving
+        return
+    if previous is not None:
+        draft.writer.delete_article(page.id)
+        report.updated += 1
+    elif not report.rebuilt:
+        report.added += 1
+    for doc in parsed.prepared or prepare_documents(parsed.article):
+        draft.writer.add_document(**doc)
+    article = parsed.article
+    draft.manifest.pages[page.id] = PageEntry(
+        parsed.sha, page.size, page.mtime_ns, len(article.sections), article.topic
+    )
+
+
+def _finish(report: IndexReport, manifest: Manifest, started: float) -> IndexReport:
+    if report.rebuilt:
+        report.added = len(manifest.pages)
+    report.articles = len(manifest.pages)
+    report.sections = sum(p.sections for p in manifest.pages.values())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexReport:
+    """Build a fresh index from articles already in memory (evaluation sets, benchmarks)."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    articles = list(articles)
+    with (
+        writer_lock(index_dir),
+        new_generation(index_dir, batch_pages=batch_pages(len(articles))) as draft,
+    ):
+        for article in articles:
+            for doc in prepare_documents(article):
+                draft.writer.add_document(**doc)
+            draft.manifest.pages[article.id] = PageEntry(
+                "", 0, 0, len(article.sections), article.topic
+            )
+            draft.writer.page_done()
+    report = IndexReport(rebuilt=True, generation=draft.path.name)
+    return _finish(report, draft.manifest, started)

@@ -1,0 +1,367 @@
+"""Generations on disk: the ``current`` link, the writer lock, and writing one atomically.
+
+An index folder holds generations (``gen-000001/`` ...), each a complete Whoosh index plus two
+files: ``generation.json``, a small record servers read (when it was built, with what settings,
+how many articles, sections and articles per topic), and ``manifest.json``, the page table only
+writers read (which page produced which article, by content hash). A symlink ``current`` names
+the live generation. Every write goes through :func:`new_generation`: it builds in a fresh
+folder and, on success, commits, writes both files, repoints ``current`` with one atomic rename
+and removes stale generations; on failure it deletes the folder, so a reader never sees a
+half-built index and a failed or killed run leaves the previous generation serving. An
+incremental generation starts as hard links to the live one's files (Whoosh never rewrites a
+segment file in place), so it costs what changed. One writer at a time is enforced with an
+advisory lock that dies with its process.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+
+from .. import __version__
+from .._whoosh import SearchCodec
+from ..errors import IndexLocked, IndexUnavailable
+from .schema import make_schema
+
+CURRENT = "current"
+RECORD = "generation.json"
+MANIFEST = "manifest.json"
+LOCK_FILE = ".lock"
+GEN_PREFIX = "gen-"
+FORMAT = 4  # bump when the schema or these files change; another format needs a rebuild
+WRITER_MB = 256
+
+
+# --- the two files of a generation -----------------------------------------------------------
+
+
+@dataclass
+class GenerationRecord:
+    """What a server needs to know about a generation, written once when it is built."""
+
+    built_at: str = ""
+    version: str = __version__
+    format: int = FORMAT
+    articles: int = 0
+    sections: int = 0
+    topics: dict[str, int] = field(default_factory=dict)  # articles per topic, most first
+    settings: dict[str, str] = field(default_factory=dict)  # what it was built with
+
+    def save(self, gen_dir: Path) -> None:
+        _write_json(gen_dir / RECORD, asdict(self))
+
+    @classmethod
+    def load(cls, gen_dir: Path) -> GenerationRecord:
+        with open(gen_dir / RECORD, encoding="utf-8") as f:
+            data = json.load(f)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class PageEntry:
+    sha: str
+    size: int
+    mtime_ns: int
+    sections: int
+    topic: str
+
+
+@dataclass
+class Manifest:
+    """The page table: every indexed page's content hash and what it produced."""
+
+    format: int = FORMAT
+    pages: dict[str, PageEntry] = field(default_factory=dict)
+
+    def record(self, settings: dict[str, str]) -> GenerationRecord:
+        counts: dict[str, int] = {}
+        for entry in self.pages.values():
+            counts[entry.topic] = counts.get(entry.topic, 0) + 1
+        return GenerationRecord(
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            articles=len(self.pages),
+            sections=sum(p.sections for p in self.pages.values()),
+            topics=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            settings=dict(settings),
+        )
+
+    def save(self, gen_dir: Path) -> None:
+        # Lists, not dataclasses.asdict: that deep-copies and costs seconds at 200k pages.
+        pages = {k: [e.sha, e.size, e.mtime_ns, e.sections, e.topic] for k, e in self.pages.items()}
+        _write_json(gen_dir / MANIFEST, {"format": self.format, "pages": pages})
+
+    @classmethod
+    def load(cls, gen_dir: Path) -> Manifest:
+        with open(gen_dir / MANIFEST, encoding="utf-8") as f:
+            data = json.load(f)
+        pages = {k: PageEntry(*v) for k, v in data.get("pages", {}).items()}
+        return cls(format=data.get("format", 0), pages=pages)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# --- the live generation ---------------------------------------------------------------------
+
+
+def generation_name(index_dir: Path) -> str | None:
+    """The live generation's name: one readlink, cheap enough for every request."""
+    try:
+        return os.readlink(Path(index_dir) / CURRENT)
+    except OSError:
+        return None
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation's folder, or None when there is none."""
+    name = generation_name(index_dir)
+    if name is None:
+        return None
+    gen = Path(index_dir) / name
+    return gen if gen.is_dir() else None
+
+
+def is_current_format(gen_dir: Path) -> bool:
+    try:
+        return GenerationRecord.load(gen_dir).format == FORMAT
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+@dataclass
+class OpenGeneration:
+    """A generation opened for reading: its name, folder, Whoosh index and record."""
+
+    name: str
+    path: Path
+    index: whoosh_index.Index
+    record: GenerationRecord
+
+
+def open_generation(index_dir: Path, name: str | None = None) -> OpenGeneration:
+    """Open generation ``name`` (default: the live one) for reading.
+
+    :raise IndexUnavailable: when no index has been built there, it has another format, or it
+        cannot be read.
+    """
+    index_dir = Path(index_dir)
+    name = name or generation_name(index_dir)
+    gen = index_dir / name if name else None
+    if gen is None or not gen.is_dir():
+        raise IndexUnavailable(
+            f"no index in {index_dir}: build one with `searchsvc index CORPUS_DIR`"
+        )
+    try:
+        record = GenerationRecord.load(gen)
+    except FileNotFoundError:
+        record = GenerationRecord(format=0)  # written by a release before generation records
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexUnavailable(f"index in {index_dir} cannot be read: {exc}") from exc
+    if record.format != FORMAT:
+        raise IndexUnavailable(
+            f"index in {index_dir} has an older or newer format ({record.format}) than this "
+            f"searchsvc reads ({FORMAT}): run `searchsvc index --rebuild`"
+        )
+    try:
+        # Without mmap Whoosh 2.7.4 would copy every segment into each searcher's memory
+        # (about 1 GB per searcher at a million sections); read-only, files are read on demand.
+        ix = FileStorage(str(gen), readonly=True, supports_mmap=False).open_index()
+    except (OSError, ValueError, KeyError, TypeError, whoosh_index.IndexError) as exc:
+        raise IndexUnavailable(f"index in {index_dir} cannot be read: {exc}") from exc
+    return OpenGeneration(gen.name, gen, ix, record)
+
+
+# --- the writer lock -------------------------------------------------------------------------
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's single-writer lock.
+
+    :raise IndexLocked: when another process holds it.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise IndexLocked(
+                f"another `searchsvc index` (pid {holder}) is writing {index_dir}; "
+                "wait for it to finish, then run again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# --- writing a generation --------------------------------------------------------------------
+
+
+class BatchWriter:
+    """A Whoosh writer that commits a segment every ``batch_pages`` pages.
+
+    Whoosh sorts and writes all postings at commit. With one commit at the end, the parse
+    workers would sit idle while the single writer does most of its work; committing as
+    pages arrive overlaps that work with parsing (the workers run ahead). The generation is
+    not live until the switch, so its half-written state is never seen.
+    """
+
+    def __init__(self, ix: whoosh_index.Index, batch_pages: int) -> None:
+        self.ix = ix
+        self.batch_pages = batch_pages
+        self.pages = 0
+        self.writer = self._open()
+
+    def _open(self):
+        return self.ix.writer(limitmb=WRITER_MB, codec=SearchCodec())
+
+    def add_document(self, **doc) -> None:
+        self.writer.add_document(**doc)
+
+    def delete_article(self, article_id: str) -> None:
+        self.writer.delete_by_term("article_id", article_id)
+
+    def page_done(self) -> None:
+        """Between pages, so a page's deletion and its sections land in the same segment."""
+        self.pages += 1
+        if self.pages % self.batch_pages == 0:
+            self.writer.commit(merge=False)
+            self.writer = self._open()
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+@dataclass
+class Draft:
+    """A generation being written: fill ``manifest`` while writing with ``writer``."""
+
+    path: Path
+    writer: BatchWriter
+    manifest: Manifest
+    settings: dict[str, str]
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Nothing changed after all: write no generation, keep the live one serving."""
+        self.discarded = True
+
+
+@contextmanager
+def new_generation(
+    index_dir: Path,
+    *,
+    batch_pages: int,
+    base: Path | None = None,
+    manifest: Manifest | None = None,
+    settings: dict[str, str] | None = None,
+) -> Iterator[Draft]:
+    """Write a new generation and make it live; the one sequence every writer uses.
+
+    Call with the writer lock held. ``base`` (the live generation) makes it incremental: the
+    new folder starts as hard links to its files. On success: commit, write the manifest and
+    the record, switch ``current`` to it, remove stale generations. On any failure: cancel
+    and delete the folder, leaving the live generation as it was.
+    """
+    index_dir = Path(index_dir)
+    gen = _next_generation(index_dir)
+    try:
+        if base is None:
+            gen.mkdir()
+            ix = whoosh_index.create_in(str(gen), make_schema())
+        else:
+            _link_copy(base, gen)
+            ix = whoosh_index.open_dir(str(gen))
+        draft = Draft(gen, BatchWriter(ix, batch_pages), manifest or Manifest(), settings or {})
+        try:
+            yield draft
+            if draft.discarded:
+                draft.writer.cancel()
+            else:
+                draft.writer.commit()
+        except BaseException:
+            draft.writer.cancel()
+            raise
+        if not draft.discarded:
+            draft.manifest.save(gen)
+            draft.manifest.record(draft.settings).save(gen)
+            _switch_to(index_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    if draft.discarded:
+        shutil.rmtree(gen, ignore_errors=True)
+        if base is not None:
+            # Servers never read the page table: refreshing sizes and mtimes in place spares
+            # the next run re-reading pages that were only touched.
+            draft.manifest.save(base)
+        return
+    remove_stale_generations(index_dir, keep={gen.name} | ({base.name} if base else set()))
+
+
+def _next_generation(index_dir: Path) -> Path:
+    numbers = [
+        int(p.name[len(GEN_PREFIX) :])
+        for p in index_dir.glob(GEN_PREFIX + "*")
+        if p.name[len(GEN_PREFIX) :].isdigit()
+    ]
+    return index_dir / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    """Start ``dst`` as hard links to ``src``'s files (Whoosh writes new files, never edits)."""
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.is_file() and "LOCK" not in f.name and f.name not in (MANIFEST, RECORD):
+            os.link(f, dst / f.name)
+
+
+def _switch_to(index_dir: Path, gen: Path) -> None:
+    """Point ``current`` at ``gen`` in one atomic rename; readers see old or new, never half."""
+    tmp = index_dir / f".{CURRENT}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(gen.name, tmp)
+    os.replace(tmp, index_dir / CURRENT)
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_generations(index_dir: Path, keep: set[str]) -> None:
+    """Drop generations other than ``keep``.
+
+    Processes still reading a removed one keep their open files (POSIX), so this is safe.
+    """
+    for gen in Path(index_dir).glob(GEN_PREFIX + "*"):
+        if gen.name not in keep:
+            shutil.rmtree(gen, ignore_errors=True)
