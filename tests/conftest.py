@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
+from werkzeug import serving
 
 from searchsvc.index import update_index
 from searchsvc.web import create_app
@@ -164,7 +164,7 @@ class LiveServer:
 
     def __init__(self, app) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = serving.make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -189,6 +189,21 @@ class LiveServer:
 
 def serve(index_dir: Path, **config):
     return LiveServer(create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config}))
+
+
+@pytest.fixture
+def make_server():
+    """A factory of live servers (as Datasette's ``make_app_client``), all stopped afterwards."""
+    servers: list[LiveServer] = []
+
+    def factory(index_dir: Path, **config) -> LiveServer:
+        server = serve(index_dir, **config)
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

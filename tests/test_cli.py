@@ -8,6 +8,7 @@ import json
 import pytest
 from whoosh.writing import SegmentWriter
 
+from searchsvc import corpus as corpus_module
 from searchsvc.cli import main
 from searchsvc.index import build as build_module
 from searchsvc.index import current_generation, store, writer_lock
@@ -267,3 +268,35 @@ def test_search_without_index_says_how_to_build_one(runner, tmp_path):
     result = runner.invoke(main, ["search", "x", "--index-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "searchsvc index" in result.stderr
+
+
+def test_build_from_articles_leaves_only_the_live_generation(tmp_path):
+    from searchsvc.extract import Article, Section
+    from searchsvc.index import build_from_articles
+
+    article = Article("a", "", "A", "t", sections=[Section("", "", "Some words here.")])
+    for _ in range(3):
+        build_from_articles(tmp_path, [article])
+    assert [p.name for p in tmp_path.glob("gen-*")] == [current_generation(tmp_path).name]
+
+
+def test_touched_but_identical_page_is_read_once_and_not_reindexed(runner, tmp_path, monkeypatch):
+    corpus, index_dir = make_index(tmp_path)
+    before = current_generation(index_dir)
+    page = corpus / "sleep/caffeine.html"
+    page.write_bytes(page.read_bytes())  # same bytes, new mtime
+    reads = []
+    real_read = corpus_module.read_page
+
+    def counted_read(path):
+        reads.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr(corpus_module, "read_page", counted_read)
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert reads == [page] and "already up to date" in result.output
+    assert current_generation(index_dir) == before
+    reads.clear()
+    runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    assert reads == []  # the new mtime was recorded: not even read again

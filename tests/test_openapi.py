@@ -43,6 +43,28 @@ def test_answers_match_the_described_schema(spec, live, path, url, status):
     jsonschema.validate(body, schema["application/json"]["schema"])
 
 
-def test_described_parameters_are_the_accepted_ones(spec):
-    params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert params == {"q", "topic", "page", "per_page"}
+def _example(param: dict) -> str:
+    return "1" if param["schema"]["type"] == "integer" else "sleep"
+
+
+def test_every_described_parameter_is_accepted_together(spec, live):
+    params = spec["paths"]["/api/search"]["get"]["parameters"]
+    query = "&".join(f"{p['name']}={_example(p)}" for p in params)
+    status, body = live.get_json(f"/api/search?{query}")
+    assert status == 200, body
+
+
+def test_a_parameter_the_spec_does_not_describe_is_refused(spec, live):
+    described = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert "sort" not in described
+    status, body = live.get_json("/api/search?q=sleep&sort=newest")
+    assert status == 400 and "'sort'" in body["error"]
+
+
+def test_every_described_number_is_read_by_the_app(spec, live):
+    params = spec["paths"]["/api/search"]["get"]["parameters"]
+    numbers = [p["name"] for p in params if p["schema"]["type"] == "integer"]
+    assert numbers
+    for name in numbers:
+        status, body = live.get_json(f"/api/search?q=sleep&{name}=x")
+        assert status == 400 and name in body["error"], (name, body)

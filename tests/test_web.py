@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from searchsvc.index import update_index
 
-from .conftest import article_html, make_index, serve, write_pages
+from .conftest import PAGES, article_html, make_index, write_pages
 
 ERROR_KEYS = {"ok", "error", "status"}
 
@@ -26,7 +26,7 @@ def test_search_ranks_the_article_that_matches_most_words_first(live):
     assert data["results"][0]["article_id"] == "medicines/diazepam-back-pain"
 
 
-def test_the_word_as_typed_ranks_above_another_word_of_its_stem(tmp_path):
+def test_the_word_as_typed_ranks_above_another_word_of_its_stem(tmp_path, make_server):
     # "experience" and "experiment" share the stem "experi": without the unstemmed field
     # the two pages tie, and the tie goes to the one indexed first.
     pages = {
@@ -34,31 +34,23 @@ def test_the_word_as_typed_ranks_above_another_word_of_its_stem(tmp_path):
         "study/b.html": article_html("Ward notes", [("", "Patients described the experiment.")]),
     }
     _, index_dir = make_index(tmp_path, pages)
-    server = serve(index_dir)
-    try:
-        assert [r["article_id"] for r in api(server, "experiment")[1]["results"]] == [
-            "study/b",
-            "study/a",
-        ]
-        assert api(server, "experience")[1]["results"][0]["article_id"] == "study/a"
-    finally:
-        server.stop()
+    server = make_server(index_dir)
+    assert [r["article_id"] for r in api(server, "experiment")[1]["results"]] == [
+        "study/b",
+        "study/a",
+    ]
+    assert api(server, "experience")[1]["results"][0]["article_id"] == "study/a"
 
 
-def test_ranking_is_the_same_with_a_postings_cache_too_small_to_hold_a_query(shared_index):
+def test_ranking_is_the_same_with_a_postings_cache_too_small_to_hold_a_query(
+    shared_index, make_server
+):
     query = "how does diazepam work for back pain and sleep"
-    roomy = serve(shared_index)
-    try:
-        expected = api(roomy, query)[1]["results"]
-    finally:
-        roomy.stop()
-    tiny = serve(shared_index, POSTINGS_CACHE_MB=0)  # keeps one posting list at a time
-    try:
-        assert api(tiny, query)[1]["results"] == expected and len(expected) >= 3
-        arrays = tiny.app.extensions["searchsvc.engine"]._arrays[1]
-        assert len(arrays._postings) == 1
-    finally:
-        tiny.stop()
+    expected = api(make_server(shared_index), query)[1]["results"]
+    tiny = make_server(shared_index, POSTINGS_CACHE_MB=0)  # keeps one posting list at a time
+    assert api(tiny, query)[1]["results"] == expected and len(expected) >= 3
+    arrays = tiny.app.extensions["searchsvc.engine"]._arrays[1]
+    assert len(arrays._postings) == 1
 
 
 def test_result_links_to_the_best_section(live):
@@ -167,16 +159,13 @@ def test_topics_and_stats(live):
     assert (stats["documents"], stats["topics"]) == (5, 3) and stats["sections"] == 13
 
 
-def test_no_index_answers_503(tmp_path):
-    server = serve(tmp_path / "empty")
-    try:
-        for path in ("/api/search?q=x", "/healthz", "/api/stats"):
-            status, data = server.get_json(path)
-            assert status == 503 and "searchsvc index" in data["error"], path
-        status, _, body = server.get("/search?q=x")
-        assert status == 503 and "searchsvc index" in body
-    finally:
-        server.stop()
+def test_no_index_answers_503(tmp_path, make_server):
+    server = make_server(tmp_path / "empty")
+    for path in ("/api/search?q=x", "/healthz", "/api/stats"):
+        status, data = server.get_json(path)
+        assert status == 503 and "searchsvc index" in data["error"], path
+    status, _, body = server.get("/search?q=x")
+    assert status == 503 and "searchsvc index" in body
 
 
 def page_soup(live, path: str) -> BeautifulSoup:
@@ -228,22 +217,19 @@ def test_home_page_lists_topics(live):
     assert {a.get_text() for a in soup.select(".topics a")} == {"Medicines", "Sleep", "Wellbeing"}
 
 
-def test_server_answers_from_new_index_after_reindex(tmp_path):
+def test_server_answers_from_new_index_after_reindex(tmp_path, make_server):
     corpus, index_dir = make_index(tmp_path)
-    server = serve(index_dir)
-    try:
-        assert api(server, "hammock")[1]["total"] == 0
-        text = "Sleeping in a hammock rocks you gently into deeper sleep, a small study found."
-        write_pages(corpus, {"sleep/hammock.html": article_html("Hammocks", [("", text)])})
-        update_index(corpus, index_dir, workers=1)
-        assert api(server, "hammock")[1]["results"][0]["article_id"] == "sleep/hammock"
-    finally:
-        server.stop()
+    server = make_server(index_dir)
+    assert api(server, "hammock")[1]["total"] == 0
+    text = "Sleeping in a hammock rocks you gently into deeper sleep, a small study found."
+    write_pages(corpus, {"sleep/hammock.html": article_html("Hammocks", [("", text)])})
+    update_index(corpus, index_dir, workers=1)
+    assert api(server, "hammock")[1]["results"][0]["article_id"] == "sleep/hammock"
 
 
-def test_searches_succeed_during_reindex(tmp_path):
+def test_searches_succeed_during_reindex(tmp_path, make_server):
     corpus, index_dir = make_index(tmp_path)
-    server = serve(index_dir)
+    server = make_server(index_dir)
     done = threading.Event()
     statuses: list[int] = []
 
@@ -261,7 +247,6 @@ def test_searches_succeed_during_reindex(tmp_path):
         done.set()
         for t in searchers:
             t.join(30)
-        server.stop()
     assert len(statuses) > 3 and set(statuses) == {200}
 
 
@@ -269,3 +254,36 @@ def test_long_prose_query_reads_operators_as_punctuation(live):
     prose = 'I read that "caffeine" blocks adenosine -- does a* topic: sleep really matter for me?'
     status, data = api(live, prose)
     assert status == 200 and data["results"][0]["article_id"] == "sleep/caffeine"
+
+
+def test_accented_topics_are_found_by_name_and_by_word(tmp_path, make_server):
+    pages = {
+        "fr/vaccins.html": article_html(
+            "Les vaccins", [("", "La vaccination protège la population.")], topic="Santé Publique"
+        ),
+        "sleep/caffeine.html": PAGES["sleep/caffeine.html"],
+    }
+    _, index_dir = make_index(tmp_path, pages)
+    server = make_server(index_dir)
+    status, data = api(server, "vaccination", topic="Santé Publique")
+    assert status == 200 and [r["article_id"] for r in data["results"]] == ["fr/vaccins"]
+    status, data = api(server, "vaccination topic:santé")
+    assert [r["article_id"] for r in data["results"]] == ["fr/vaccins"]
+    assert api(server, "vaccination", topic="sleep")[1]["total"] == 0
+
+
+def test_an_unexpected_failure_is_a_500_in_the_json_shape_without_a_traceback(
+    shared_index, make_server, monkeypatch
+):
+    from searchsvc import web
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(web, "search", broken)
+    server = make_server(shared_index)
+    status, data = server.get_json("/api/search?q=sleep")
+    assert status == 500 and set(data) == ERROR_KEYS
+    assert "secret" not in data["error"] and "Traceback" not in data["error"]
+    status, _, body = server.get("/search?q=sleep")
+    assert status == 500 and "secret" not in body and "Traceback" not in body
