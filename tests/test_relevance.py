@@ -18,6 +18,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FLOORS = {"glasgow-med": 0.79, "beir-scifact": 0.71}
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("dataset", sorted(FLOORS))
 def test_eval_stays_above_floor(runner, dataset):
     folder = DATA / dataset

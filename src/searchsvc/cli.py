@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import Setting, from_env, setting
+from .config import Setting, default, from_env, setting
 from .corpus import PageFile, page_id, parse_page
 from .errors import SearchsvcError
 from .index import current_generation, update_index
@@ -192,7 +192,13 @@ def index(corpus_dir: Path, index_dir: Path, rebuild: bool, workers: int, base_u
 @main.command("search")
 @click.argument("query")
 @click.option("--topic", help="Only articles of this topic.")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, int(default("MAX_PER_PAGE"))),
+    default=default("PER_PAGE"),
+    show_default=True,
+    help="Results per page.",
+)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
