@@ -156,7 +156,8 @@ def shared_index(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    """Runs the CLI with the base URL ``make_index`` indexes with, so runs stay incremental."""
+    return CliRunner(env={"SEARCHSVC_BASE_URL": BASE_URL})
 
 
 class LiveServer:

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from searchsvc.index import update_index
 
-from .conftest import PAGES, article_html, make_index, write_pages
+from .conftest import BASE_URL, PAGES, article_html, make_index, write_pages
 
 ERROR_KEYS = {"ok", "error", "status"}
 
@@ -223,7 +223,7 @@ def test_server_answers_from_new_index_after_reindex(tmp_path, make_server):
     assert api(server, "hammock")[1]["total"] == 0
     text = "Sleeping in a hammock rocks you gently into deeper sleep, a small study found."
     write_pages(corpus, {"sleep/hammock.html": article_html("Hammocks", [("", text)])})
-    update_index(corpus, index_dir, workers=1)
+    update_index(corpus, index_dir, workers=1, base_url=BASE_URL)
     assert api(server, "hammock")[1]["results"][0]["article_id"] == "sleep/hammock"
 
 
@@ -242,7 +242,7 @@ def test_searches_succeed_during_reindex(tmp_path, make_server):
         for t in searchers:
             t.start()
         for _ in range(3):
-            update_index(corpus, index_dir, rebuild=True, workers=1)
+            update_index(corpus, index_dir, rebuild=True, workers=1, base_url=BASE_URL)
     finally:
         done.set()
         for t in searchers:

@@ -10,7 +10,7 @@ from searchsvc.index import build as build_module
 from searchsvc.index import make_schema, open_generation, prepare_documents, update_index
 from searchsvc.index.schema import section_documents
 
-from .conftest import SEED, article_html, make_index, write_pages
+from .conftest import BASE_URL, SEED, article_html, make_index, write_pages
 
 FIELDS = ("body", "title", "heading", "exact")
 
@@ -22,7 +22,7 @@ def segmented_reader(tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "MIN_BATCH_PAGES", 1)
     corpus, index_dir = make_index(tmp_path)
     write_pages(corpus, {"sleep/caffeine.html": article_html("Coffee", [("", "Short now.")])})
-    update_index(corpus, index_dir, workers=1)
+    update_index(corpus, index_dir, workers=1, base_url=BASE_URL)
     with open_generation(index_dir).index.reader() as reader:
         assert len(reader.leaf_readers()) > 1 and reader.has_deletions()
         yield reader

@@ -56,3 +56,10 @@ class ExtractError(SearchsvcError, ValueError):
     """A page that cannot be turned into an article (unreadable, not HTML, no text)."""
 
     status = 422
+
+
+class UnsafeIndexRun(SearchsvcError):
+    """An indexing run would empty the live index or remove most of it; nothing was written.
+    The message says what would happen and how to allow it."""
+
+    status = 409

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus import PageState, ParsedPage, changed_pages, find_pages, parse_pages
+from ..errors import UnsafeIndexRun
 from ..extract import Article
 from .schema import prepare_documents
 from .store import (
     FORMAT,
     Draft,
+    GenerationRecord,
     Manifest,
     PageEntry,
     current_generation,
@@ -32,6 +34,8 @@ from .store import (
 # is more: fewer segments read faster, more overlap writing with parsing (see BatchWriter).
 MIN_BATCH_PAGES = 500
 SEGMENTS_PER_REBUILD = 4
+# A run may remove at most this share of the live articles unless the admin allows it.
+MAX_REMOVED_SHARE = 0.5
 
 Progress = Callable[[int], None]
 
@@ -50,6 +54,7 @@ class IndexReport:
     seconds: float = 0.0
     generation: str = ""
     rebuilt: bool = False
+    rebuild_reason: str = ""  # why an incremental run rebuilt everything, if it did
 
     @property
     def changed(self) -> bool:
@@ -74,24 +79,37 @@ def update_index(
     rebuild: bool = False,
     workers: int = 2,
     base_url: str = "",
+    allow_removals: bool = False,
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the corpus: a new generation, then an atomic switch.
 
+    A generation records the settings it was built with; a run under other settings (another
+    base URL) rebuilds, saying why in ``rebuild_reason``.
+
+    :param allow_removals: let the run empty the index or remove more than half of it.
     :param progress: called with the number of pages handled since the last call.
     :param on_start: called once with the number of pages that will be read.
     :raise CorpusNotFound: when ``corpus_dir`` is not a folder.
     :raise IndexLocked: when another run holds the index.
+    :raise UnsafeIndexRun: when the run would empty the index or remove most of it.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    pages = find_pages(Path(corpus_dir))
+    corpus_dir = Path(corpus_dir)
+    pages = find_pages(corpus_dir)
+    settings = {"base_url": base_url}
     with writer_lock(index_dir):
         live = current_generation(index_dir)
         remove_stale_generations(index_dir, keep={live.name} if live else set())
-        old = _old_manifest(live) if not rebuild else None
-        report = IndexReport(rebuilt=old is None)
+        old = _old_manifest(live)
+        if not allow_removals:
+            _check_removals(old, {p.id for p in pages}, corpus_dir)
+        reason = _settings_changed(live, settings) if old is not None else ""
+        if rebuild or reason:
+            old = None
+        report = IndexReport(rebuilt=old is None, rebuild_reason=reason)
         known = {} if old is None else old.pages
         states = {k: PageState(e.sha, e.size, e.mtime_ns) for k, e in known.items()}
         todo, same = changed_pages(pages, states)
@@ -110,7 +128,7 @@ def update_index(
             batch_pages=batch_pages(len(todo)),
             base=live if old is not None else None,
             manifest=manifest,
-            settings={"base_url": base_url},
+            settings=settings,
         ) as draft:
             for article_id in gone:
                 draft.writer.delete_article(article_id)
@@ -136,6 +154,40 @@ def _old_manifest(live: Path | None) -> Manifest | None:
     except (OSError, ValueError, TypeError):
         return None
     return old if old.format == FORMAT else None
+
+
+def _check_removals(old: Manifest | None, found: set[str], corpus_dir: Path) -> None:
+    """:raise UnsafeIndexRun: when the run would empty the live index or remove most of it."""
+    if old is None or not old.pages:
+        return
+    live = len(old.pages)
+    gone = sum(1 for page_id in old.pages if page_id not in found)
+    if not found:
+        raise UnsafeIndexRun(
+            f"{corpus_dir} has no pages: this run would remove all {live} indexed articles "
+            "and leave the index empty. Nothing was changed. Check the folder, or pass "
+            "--allow-removals to empty the index on purpose"
+        )
+    if gone > live * MAX_REMOVED_SHARE:
+        raise UnsafeIndexRun(
+            f"{corpus_dir} lacks {gone} of the {live} indexed articles: this run would remove "
+            f"them ({gone * 100 // live}%, more than {int(MAX_REMOVED_SHARE * 100)}%). Nothing "
+            "was changed. Check the folder, or pass --allow-removals to remove them"
+        )
+
+
+def _settings_changed(live: Path | None, settings: dict[str, str]) -> str:
+    """Why the live generation cannot be patched under ``settings``, or "" when it can."""
+    if live is None:
+        return ""
+    try:
+        built_with = GenerationRecord.load(live).settings
+    except (OSError, ValueError, TypeError):
+        return "the live generation has no record of its settings"
+    for name, value in settings.items():
+        if built_with.get(name, value) != value:
+            return f"{name} changed from {built_with[name]!r} to {value!r}"
+    return ""
 
 
 def _apply(
