@@ -165,7 +165,9 @@ def test_no_index_answers_503(tmp_path, make_server):
         status, data = server.get_json(path)
         assert status == 503 and "searchsvc index" in data["error"], path
     status, _, body = server.get("/search?q=x")
-    assert status == 503 and "searchsvc index" in body
+    assert status == 503 and "not available" in body
+    # readers see no server paths or admin commands
+    assert "searchsvc index" not in body and str(tmp_path) not in body
 
 
 def page_soup(live, path: str) -> BeautifulSoup:

@@ -42,6 +42,7 @@ RESULT = {
     "required": [
         "article_id",
         "url",
+        "article_url",
         "title",
         "topic",
         "heading",
@@ -52,12 +53,16 @@ RESULT = {
     ],
     "properties": {
         "article_id": {"type": "string", "description": "Page path below the corpus root."},
-        "url": {"type": "string", "description": "Article URL with #anchor of the section."},
+        "url": {"type": "string", "description": "Link to the best section (#fragment)."},
+        "article_url": {"type": "string", "description": "Link to the article itself."},
         "title": {"type": "string"},
         "topic": {"type": "string"},
         "heading": {"type": "string", "description": "Best section's heading; '' for the lead."},
         "anchor": {"type": "string"},
-        "published": {"type": ["string", "null"]},
+        "published": {
+            "type": ["string", "null"],
+            "description": "ISO 8601: a date (2024-02-03) or a date-time with its offset.",
+        },
         "score": {"type": "number"},
         "snippet": {
             "type": ["string", "null"],
@@ -80,6 +85,8 @@ SEARCH = {
         "results",
         "facets",
         "suggestion",
+        "sort",
+        "notice",
     ],
     "properties": {
         "ok": {"type": "boolean", "const": True},
@@ -96,6 +103,14 @@ SEARCH = {
             "properties": {"topic": {"type": "array", "items": FACET}},
         },
         "suggestion": {"type": ["string", "null"], "description": "Did you mean…"},
+        "sort": {
+            "enum": ["relevance", "newest"],
+            "description": "newest when a topic is listed without query words.",
+        },
+        "notice": {
+            "type": ["string", "null"],
+            "description": "Why nothing was searched (only words too common to index).",
+        },
     },
 }
 
@@ -158,15 +173,23 @@ def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
             "/api/search": {
                 "get": {
                     "summary": "Ranked articles for a query, best section first, with snippets.",
+                    "description": (
+                        "Give q, topic or both. With q, articles are ranked by relevance; "
+                        "with only a topic (topic= or q=topic:name), that topic's articles "
+                        "are listed newest first."
+                    ),
                     "parameters": [
                         _query_param(
                             "q",
                             {"type": "string", "minLength": 1, "maxLength": max_length},
                             'Words (any may match), "phrases" (required), -word (excluded), '
                             "topic:name (filter), word* (prefix).",
-                            required=True,
                         ),
-                        _query_param("topic", {"type": "string"}, "Only this topic."),
+                        _query_param(
+                            "topic",
+                            {"type": "string"},
+                            "Only this topic; without q, lists it newest first.",
+                        ),
                         _query_param("page", {"type": "integer", "minimum": 1}, "1-based page."),
                         _query_param(
                             "per_page",
@@ -176,7 +199,7 @@ def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
                     ],
                     "responses": {
                         "200": _json(SEARCH, "Results."),
-                        "400": _json(ERROR, "Missing or malformed query or parameter."),
+                        "400": _json(ERROR, "No q or topic, a malformed query or parameter."),
                         "503": UNAVAILABLE,
                     },
                 }

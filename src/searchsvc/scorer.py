@@ -98,6 +98,8 @@ class SectionArrays:
         article_ids: list[str],
         topic_of: np.ndarray,
         topics: list[str],
+        published_of: np.ndarray | None = None,
+        published: list[str] | None = None,
         params: RankingParams = DEFAULT_PARAMS,
         postings_budget_mb: int = 512,
     ) -> None:
@@ -110,6 +112,7 @@ class SectionArrays:
         self.topic_of, self.topics = topic_of, topics
         self.article_topic = np.zeros(len(article_ids), dtype=np.int16)
         self.article_topic[article_of] = topic_of
+        self.article_recency = self._recency(published_of, published or [])
         # Sections grouped by article (CSR): article a owns _by_article[_starts[a]:_starts[a+1]].
         self._by_article = np.argsort(article_of, kind="stable").astype(np.int32)
         self._starts = np.searchsorted(
@@ -132,6 +135,7 @@ class SectionArrays:
             live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         article_of, article_ids = _ordinals(reader, "article_id", np.int32, size)
         topic_of, topics = _ordinals(reader, "topic", np.int16, size)
+        published_of, published = _ordinals(reader, "published", np.int32, size)
         return cls(
             live=live,
             lengths={f: field_lengths(reader, f) for f in (BODY, TITLE, HEADING, EXACT)},
@@ -139,9 +143,23 @@ class SectionArrays:
             article_ids=article_ids,
             topic_of=topic_of,
             topics=topics,
+            published_of=published_of,
+            published=published,
             params=params,
             postings_budget_mb=postings_budget_mb,
         )
+
+    def _recency(self, published_of: np.ndarray | None, published: list[str]) -> np.ndarray:
+        """Per article: the rank of its publication date, higher is newer, 0 for undated."""
+        recency = np.zeros(len(self.article_ids), dtype=np.int32)
+        if published_of is None or not published:
+            return recency
+        order = sorted(range(len(published)), key=published.__getitem__)
+        rank_of = np.zeros(len(published), dtype=np.int32)
+        for rank, i in enumerate(order, start=1):
+            rank_of[i] = rank if published[i] else 0
+        recency[self.article_of] = rank_of[published_of]
+        return recency
 
     def _length_norm(self, lengths: np.ndarray) -> np.ndarray:
         """BM25's per-section ``k1 * (1 - b + b * len / avglen)``."""
@@ -191,15 +209,27 @@ class SectionArrays:
 
 
 def _ordinals(reader: IndexReader, field: str, dtype, size: int) -> tuple[np.ndarray, list[str]]:
-    if size == 0:  # Whoosh has no column reader for an index without documents
-        return np.zeros(0, dtype=dtype), []
-    column = reader.column_reader(field)
+    """Each section's value of a sortable field as an ordinal into the distinct values."""
     names: dict[str, int] = {}
-    out = np.fromiter((names.setdefault(v, len(names)) for v in column), dtype=dtype, count=size)
+    out = np.fromiter(
+        (names.setdefault(v, len(names)) for v in _column_values(reader, field)),
+        dtype=dtype,
+        count=size,
+    )
     ordered = [""] * len(names)
     for name, i in names.items():
         ordered[i] = name.decode() if isinstance(name, bytes) else name
     return out, ordered
+
+
+def _column_values(reader: IndexReader, field: str):
+    """A column's values segment by segment; b"" where a segment stored none (every section
+    of it lacked the field) or stored fewer than it has sections."""
+    for sub, _ in reader.leaf_readers():
+        size = sub.doc_count_all()
+        values = list(sub.column_reader(field)) if size and sub.has_column(field) else []
+        yield from values[:size]
+        yield from [b""] * (size - len(values))
 
 
 # --- array functions -------------------------------------------------------------------------
@@ -389,6 +419,29 @@ class Ranker:
             for article, doc, best in top
         ]
         return Ranking(total, hits, topic_counts(arrays, matches) if facets else [])
+
+    def browse(self, built: BuiltQuery, need: int, facets: bool = True) -> Ranking:
+        """The articles ``built``'s topic filters allow, newest first, with no query words;
+        each shown by its first section."""
+        arrays = self.arrays
+        first = np.full(len(arrays.article_ids), -1, dtype=np.int64)
+        docs = np.flatnonzero(arrays.live)[::-1]  # the last write wins: the first section
+        first[arrays.article_of[docs]] = docs
+        ok = first >= 0
+        topics_ok = self._topic_mask(built)
+        if topics_ok is not None:
+            ok &= topics_ok[arrays.article_topic]
+        articles = np.flatnonzero(ok)
+        order = articles[np.lexsort((articles, -arrays.article_recency[articles]))][:need]
+        hits = [Hit(int(a), int(first[a]), 0.0, []) for a in order]
+        counts = []
+        if facets:
+            listed = np.bincount(arrays.article_topic[first >= 0], minlength=len(arrays.topics))
+            counts = sorted(
+                ((arrays.topics[i], int(c)) for i, c in enumerate(listed) if c),
+                key=lambda p: (-p[1], p[0]),
+            )
+        return Ranking(int(articles.size), hits, counts)
 
     def match(self, built: BuiltQuery) -> Matches:
         """Every section's score for ``built``, 0 where its phrases or exclusions rule it out."""

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from .config import default
 from .errors import BadQuery
-from .query import parse_query
-from .scorer import Hit, Ranker
+from .query import ParsedQuery, parse_query
+from .scorer import BuiltQuery, Hit, Ranker
 from .session import View
 from .snippets import Snippet, make_snippet
 from .suggest import suggest
@@ -35,7 +35,8 @@ class Section:
 @dataclass(frozen=True)
 class Result:
     article_id: str
-    url: str
+    url: str  # the best section's link
+    article_url: str  # the article's own page
     title: str
     topic: str
     heading: str
@@ -49,6 +50,7 @@ class Result:
         return {
             "article_id": self.article_id,
             "url": self.url,
+            "article_url": self.article_url,
             "title": self.title,
             "topic": self.topic,
             "heading": self.heading,
@@ -70,6 +72,8 @@ class Results:
     results: list[Result]
     facets: list[tuple[str, int]] | None  # None when not asked for
     suggestion: str | None
+    sort: str = "relevance"  # or "newest" when a topic is listed without query words
+    notice: str | None = None  # why nothing was searched, when nothing was
     took_ms: float = 0.0
 
     @property
@@ -93,6 +97,8 @@ class Results:
             "results": [r.to_dict() for r in self.results],
             "facets": facets,
             "suggestion": self.suggestion,
+            "sort": self.sort,
+            "notice": self.notice,
         }
 
 
@@ -118,6 +124,9 @@ def search(
 ) -> Results:
     """Rank articles for ``text``; the best section of each, with its snippet.
 
+    With no words to look for but a topic (``topic=`` or ``topic:``), lists that topic's
+    articles, newest first.
+
     :param topic: only articles of this topic (as ``topic:`` in the query does).
     :param facets: count matching articles per topic (over all matches, topic filter aside).
     :param snippets: build highlighted snippets.
@@ -126,7 +135,7 @@ def search(
     started = time.perf_counter()
     check_paging(page, per_page, max_per_page)
     text = (text or "").strip()
-    if not text:
+    if not text and not topic:
         raise BadQuery("the query is empty: type some words to search for")
     if len(text) > max_length:
         raise BadQuery(f"the query is too long: at most {max_length} characters")
@@ -145,10 +154,12 @@ def _run(
     parsed = parse_query(text)
     if topic:
         parsed.topics.append(slugify(topic))
-    if parsed.is_empty:
+    listing = parsed.is_empty and bool(parsed.topics) and not parsed.excluded
+    if parsed.is_empty and not listing:
         raise BadQuery("the query has nothing to look for: give at least one word")
     built = ranker.build(parsed)
-    ranking = ranker.rank(built, page * per_page, facets)
+    need = page * per_page
+    ranking = ranker.browse(built, need, facets) if listing else ranker.rank(built, need, facets)
     terms = set(built.weights)
     results = [
         _result(ranker, hit, terms, snippets) for hit in ranking.hits[(page - 1) * per_page :]
@@ -161,7 +172,20 @@ def _run(
         per_page=per_page,
         results=results,
         facets=ranking.facets if facets else None,
-        suggestion=suggest(ranker, parsed.words, text),
+        suggestion=None if listing else suggest(ranker, parsed.words, text),
+        sort="newest" if listing else "relevance",
+        notice=_nothing_searched(parsed, built),
+    )
+
+
+def _nothing_searched(parsed: ParsedQuery, built: BuiltQuery) -> str | None:
+    """Why a query with words searched nothing: they were all too common to index."""
+    if built.weights or built.required or not (parsed.words or parsed.phrases):
+        return None
+    typed = " ".join(f"'{w}'" for w in parsed.words + parsed.phrases)
+    return (
+        f"{typed} {'is' if len(parsed.words + parsed.phrases) == 1 else 'are'} too common to "
+        "search for: add a word that says what you are looking for"
     )
 
 
@@ -176,6 +200,7 @@ def _result(ranker: Ranker, hit: Hit, terms: set[str], snippets: bool) -> Result
     return Result(
         article_id=best.article_id,
         url=section_url(best.url, best.anchor),
+        article_url=best.url,
         title=best.title,
         topic=best.topic,
         heading=best.heading,

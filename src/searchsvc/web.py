@@ -11,16 +11,21 @@ shape under ``/api/`` and an HTML page elsewhere; no traceback ever leaves.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import threading
+from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, jsonify, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.security import safe_join
 
 from . import __version__
 from .config import DEFAULTS, ENV_PREFIX, validate
+from .corpus import PAGE_SUFFIXES, is_page, read_page
 from .errors import BadQuery, SearchsvcError
 from .openapi import openapi_spec
 from .search import search
@@ -29,6 +34,8 @@ from .session import Engine, View
 log = logging.getLogger(__name__)
 
 SEARCH_PARAMETERS = ("q", "topic", "page", "per_page")
+READER_UNAVAILABLE = "Search is not available right now. Please try again in a few minutes."
+READER_FAILED = "Something went wrong with this search. Please try again."
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -48,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_api(app)
     register_pages(app)
+    if serves_corpus_pages(app.config):
+        register_corpus_pages(app)
     return app
 
 
@@ -81,6 +90,10 @@ def register_errors(app: Flask) -> None:
     def respond(message: str, status: int):
         if wants_json():
             return jsonify(error_body(message, status)), status
+        if status >= 500:
+            # Readers get no server paths or admin commands; the log and the API have them.
+            log.warning("%s answered %s: %s", request.path, status, message)
+            message = READER_UNAVAILABLE if status == 503 else READER_FAILED
         return render_template("error.html", message=message, status=status), status
 
     @app.errorhandler(SearchsvcError)
@@ -139,9 +152,10 @@ def register_api(app: Flask) -> None:
     def api_search():
         reject_unknown_parameters(SEARCH_PARAMETERS)
         q = request.args.get("q", "")
-        if not q.strip():
-            raise BadQuery("q is required: /api/search?q=your+words")
-        results = search(live_view(), q, **search_args())
+        args = search_args()
+        if not q.strip() and not args["topic"]:
+            raise BadQuery("q or topic is required: /api/search?q=your+words")
+        results = search(live_view(), q, **args)
         return jsonify({"ok": True, **results.to_dict()})
 
     @app.get("/api/topics")
@@ -176,6 +190,49 @@ def register_api(app: Flask) -> None:
         return jsonify(openapi_spec(__version__, app.config))
 
 
+# --- the corpus's own pages ------------------------------------------------------------------
+
+
+def serves_corpus_pages(config) -> bool:
+    """With no site of its own configured (``BASE_URL`` "/"), result links point at this
+    server, so it serves the corpus's pages itself; a configured base URL never does."""
+    return config["BASE_URL"] == "/"
+
+
+def register_corpus_pages(app: Flask) -> None:
+    root = Path(app.config["CORPUS_DIR"]).resolve()
+
+    @app.get("/<path:page_id>")
+    def corpus_page(page_id: str):
+        """A page of the corpus, read-only, as its own HTML (sandboxed: no scripts run)."""
+        path = corpus_file(root, page_id)
+        if path is None:
+            raise NotFound(f"no page {page_id!r} here")
+        try:
+            data = read_page(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            log.warning("cannot serve %s: %s", path, exc)
+            raise NotFound(f"no page {page_id!r} here") from None
+        response = Response(data, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = "sandbox allow-popups"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def corpus_file(root: Path, page_id: str) -> Path | None:
+    """The file under ``root`` that page ``page_id`` comes from, or None: never a path that
+    leaves the root (``..``, absolute paths, symlinks out), never a file that is not a page."""
+    names = [page_id] if is_page(page_id) else [page_id + suffix for suffix in PAGE_SUFFIXES]
+    for name in names:
+        joined = safe_join(str(root), name)
+        if joined is None:
+            return None
+        path = Path(joined).resolve()
+        if path.is_relative_to(root) and path.is_file() and is_page(path.name):
+            return path
+    return None
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 
@@ -187,7 +244,7 @@ def register_pages(app: Flask) -> None:
         view = live_view()
         context = {"q": q, "topics": view.record.topics, "result": None, "error": None}
         status = 200
-        if q:
+        if q or request.args.get("topic", "").strip():
             try:
                 context["result"] = search(view, q, **search_args()).to_dict()
             except BadQuery as exc:
@@ -203,3 +260,16 @@ def register_pages(app: Flask) -> None:
             return url_for("search_page") + "?" + urlencode(args)
 
         return {"site_name": app.config["SITE_NAME"], "page_url": page_url}
+
+    @app.template_filter("topic_label")
+    def topic_label(slug: str) -> str:
+        return slug.replace("-", " ").capitalize()
+
+    @app.template_filter("reader_date")
+    def reader_date(published: str) -> str:
+        """ "2024-02-03" or "2024-02-03T09:00:00+00:00" -> "3 February 2024"."""
+        try:
+            day = date.fromisoformat(published[:10])
+        except ValueError:
+            return published
+        return f"{day.day} {day:%B %Y}"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import default
 from ..corpus import PageState, ParsedPage, changed_pages, find_pages, parse_pages
 from ..errors import UnsafeIndexRun
 from ..extract import Article
@@ -77,8 +78,8 @@ def update_index(
     index_dir: Path,
     *,
     rebuild: bool = False,
-    workers: int = 2,
-    base_url: str = "",
+    workers: int = default("WORKERS"),
+    base_url: str = default("BASE_URL"),
     allow_removals: bool = False,
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,

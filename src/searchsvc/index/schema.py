@@ -30,7 +30,7 @@ def make_schema() -> Schema:
         article_id=ID(stored=True, sortable=True),
         anchor=STORED(),
         url=STORED(),
-        published=STORED(),
+        published=ID(stored=True, sortable=True),  # ISO 8601, so text order is time order
         position=NUMERIC(stored=True),
         topic=ID(stored=True, sortable=True),
         title=PreparedText(analyzer=ranked, stored=True, phrase=False),
