@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import load_scifact, print_table
 
-from searchsvc.extract import slugify
 from searchsvc.ranking import STOP_WORDS
+from searchsvc.text import slugify
 
 MARKER = ".gen_corpus.json"
 SITE = "Example Science"

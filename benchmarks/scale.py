@@ -49,7 +49,8 @@ TARGETS = {"long": (8.0, 30.0), "short": (3.0, None)}
 
 def articles_for(docs, sections: int, seed: int) -> Iterator:
     """Articles (about 5 sections each) adding up to exactly ``sections`` sections."""
-    from searchsvc.extract import Article, Section, slugify
+    from searchsvc.extract import Article, Section
+    from searchsvc.text import slugify
 
     d = len(docs)
     made, k = 0, 0

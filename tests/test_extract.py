@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.extract import ExtractError, extract_article, slugify
+from searchsvc.extract import ExtractError, extract_article
+from searchsvc.text import slugify
 
 
 def page(body: str, head: str = "", title: str = "Test Page | Site") -> str:
