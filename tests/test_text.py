@@ -26,3 +26,9 @@ def test_slugify_folds_accents_and_punctuation(text, slug):
 )
 def test_clean_collapses_whitespace_and_drops_invisible_characters(text, cleaned):
     assert clean(text) == cleaned
+
+
+def test_query_topic_filter_uses_the_same_slug_as_extraction():
+    from searchsvc.search import parse_query
+
+    assert parse_query("topic:Santé vaccines").topics == [slugify("Santé")]

@@ -40,6 +40,7 @@ from .scorer import (
     top_articles,
     topic_counts,
 )
+from .text import slugify
 
 PREFIX_MIN = 2
 PREFIX_EXPANSIONS = 32
@@ -83,10 +84,6 @@ class ParsedQuery:
         return not (self.words or self.phrases or self.prefixes)
 
 
-def topic_slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-
-
 def parse_query(text: str) -> ParsedQuery:
     """Split what a reader typed into words, phrases, prefixes, exclusions and filters.
 
@@ -102,7 +99,7 @@ def parse_query(text: str) -> ParsedQuery:
     for m in _TOKEN.finditer(text):
         negative = bool(m.group("neg"))
         if m.group("field"):
-            value = topic_slug(m.group("fvq") or m.group("fv") or "")
+            value = slugify(m.group("fvq") or m.group("fv") or "")
             if not value:
                 raise BadQuery("topic: needs a name, e.g. topic:medicines")
             (parsed.excluded_topics if negative else parsed.topics).append(value)
@@ -313,7 +310,7 @@ def search(
         return {**cached, "took_ms": _ms_since(started)}
     parsed = parse_query(text)
     if topic:
-        parsed.topics.append(topic_slug(topic))
+        parsed.topics.append(slugify(topic))
     if parsed.is_empty:
         raise BadQuery("the query has nothing to look for: give at least one word")
     result = _run(session, text, parsed, page, per_page, facets, snippets)
