@@ -18,6 +18,8 @@ from bs4.element import PreformattedString
 
 from searchsvc.text import clean
 
+from .dom import shown_text
+
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Tags that start a new text block; everything else is inline and joins the running text.
 BLOCK_TAGS = frozenset(
@@ -38,9 +40,10 @@ class Block:
 
     kind: str  # "heading", else the tag that holds the text ("p", "li", "td", "div"...)
     text: str
-    anchor: str = ""  # a heading element's own id
     bold: bool = False  # all of the text is <strong>/<b>
     link_chars: int = 0
+    element: Tag | None = None  # the element this text starts (a heading: the heading)
+    shown: str = ""  # a heading's text as the page shows it (``text`` may add spaces)
 
 
 class BlockWalker:
@@ -51,20 +54,21 @@ class BlockWalker:
         self._parts: list[str] = []
         self._link_chars = 0
         self._bold_chars = 0
+        self._flushed: dict[int, bool] = {}  # id(holder) -> a block of its text was emitted
 
     def walk(self, root: Tag) -> None:
         """Gather ``root``'s text into blocks (an explicit stack: markup can nest very deep)."""
-        # Each frame: children still to visit, the block tag holding their text, whether they
-        # sit inside a link / bold, and the block tag to flush when the frame is done.
-        stack: list[tuple[Iterator, str, bool, bool, str]] = [
-            (iter(root.children), root.name or "div", False, False, root.name or "div")
+        # Each frame: children still to visit, the block element holding their text, whether
+        # they sit inside a link / bold, and the block element to flush when the frame is done.
+        stack: list[tuple[Iterator, Tag, bool, bool, Tag | None]] = [
+            (iter(root.children), root, False, False, root)
         ]
         while stack:
             children, holder, in_link, bold, closing = stack[-1]
             child = next(children, None)
             if child is None:
                 stack.pop()
-                if closing:
+                if closing is not None:
                     self.flush(closing)
             elif isinstance(child, NavigableString):
                 if not isinstance(child, PreformattedString):
@@ -75,15 +79,16 @@ class BlockWalker:
                 self.flush(holder)
                 text = clean(child.get_text(" "))
                 if text:
-                    anchor = str(child.get("id") or "").strip()
-                    self.blocks.append(Block("heading", text, anchor))
+                    self.blocks.append(
+                        Block("heading", text, element=child, shown=shown_text(child))
+                    )
             elif child.name in BLOCK_TAGS:
                 self.flush(holder)
-                stack.append((iter(child.children), child.name, in_link, bold, child.name))
+                stack.append((iter(child.children), child, in_link, bold, child))
             else:
                 link = in_link or child.name == "a"
                 strong = bold or child.name in ("strong", "b")
-                stack.append((iter(child.children), holder, link, strong, ""))
+                stack.append((iter(child.children), holder, link, strong, None))
 
     def _add_text(self, text: str, in_link: bool, bold: bool) -> None:
         self._parts.append(text)
@@ -93,10 +98,14 @@ class BlockWalker:
         if bold:
             self._bold_chars += visible
 
-    def flush(self, holder: str) -> None:
+    def flush(self, holder: Tag) -> None:
         """End the running block (if any text was gathered) as one or more blocks."""
         if not self._parts:
             return
+        kind = holder.name or "div"
+        # The holder starts with this text only if none of its text came before.
+        whole = not self._flushed.get(id(holder))
+        self._flushed[id(holder)] = True
         raw = "".join(self._parts)
         pieces = [clean(p.replace(_BR, " ")) for p in _BR_BREAK.split(raw)]
         pieces = [p for p in pieces if p]
@@ -105,11 +114,13 @@ class BlockWalker:
             share = len(piece) / total  # link/bold counts spread over <br><br>-split pieces
             self.blocks.append(
                 Block(
-                    holder,
+                    kind,
                     piece,
                     link_chars=round(self._link_chars * share),
                     bold=len(pieces) == 1
                     and self._bold_chars >= 0.95 * len(piece.replace(" ", "")),
+                    element=holder if whole and len(pieces) == 1 else None,
+                    shown=piece,
                 )
             )
         self._parts, self._link_chars, self._bold_chars = [], 0, 0

@@ -17,6 +17,8 @@ import re
 from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
 
+from searchsvc.text import clean
+
 SCREEN_READER_CLASSES = frozenset(
     {"sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden", "visuallyhidden",
      "off-screen", "offscreen", "a11y-only", "element-invisible", "u-hidden-visually"}
@@ -172,3 +174,16 @@ def contains(outer: Tag, inner: Tag) -> bool:
 def is_ancestor(tag: Tag, node: Tag) -> bool:
     """``tag`` is a proper ancestor of ``node``."""
     return any(parent is tag for parent in node.parents)
+
+
+def shown_text(tag: Tag) -> str:
+    """The text of ``tag`` as a browser lays it out: strings joined as they are (no space added
+    between inline elements), a space for ``<br>`` and block elements, whitespace collapsed."""
+    parts: list[str] = []
+    for node in tag.descendants:
+        if isinstance(node, Tag):
+            if node.name == "br" or node.name in BLOCK_CHILD_TAGS:
+                parts.append(" ")
+        elif not isinstance(node, PreformattedString):
+            parts.append(str(node))
+    return clean("".join(parts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from searchsvc.text import slugify
 
 from . import chrome, metadata
+from .anchors import Targets
 from .blocks import walk
 from .body import body_roots, semantic_body
 from .decode import parse
@@ -37,6 +38,7 @@ def extract_article(
     :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
     """
     page = Page(parse(html))
+    targets = Targets(page)  # what a browser can scroll to, before chrome is removed
     head = metadata.Head(page)
     url = metadata.canonical_url(head, base_url, article_id)
     title = metadata.title(head)
@@ -51,7 +53,7 @@ def extract_article(
     for root in roots:
         chrome.remove_link_lists(root)
     blocks = chrome.drop_promo_lines(walk(roots))
-    sections = cut_sections(blocks, title)
+    sections = cut_sections(blocks, title, targets)
     if not sections:
         raise ExtractError("no article text found")
     return Article(

@@ -3,15 +3,15 @@
 A heading is an ``<h1>`` to ``<h6>`` or a paragraph acting as one (bold-only and short, or a short
 "Title Words:" line). The text before the first heading is the lead (heading ``""``). The
 article's own title repeated above the text is dropped, and so are headings with no text of
-their own. Reader comments are already cut (:func:`.chrome.until_comments`).
+their own. Reader comments are already cut (:func:`.chrome.remove_comments`); each section's
+anchor comes from :mod:`.anchors`.
 """
 
 from __future__ import annotations
 
 import re
 
-from searchsvc.text import slugify
-
+from .anchors import Targets, section_anchor
 from .blocks import Block
 from .metadata import same_text
 from .records import Section
@@ -46,31 +46,34 @@ def is_heading_paragraph(blocks: list[Block], i: int) -> bool:
     return len(words) <= 5 or capitals >= 0.6 * len(words)
 
 
-def cut_sections(blocks: list[Block], title: str) -> list[Section]:
-    """Cut blocks into sections at headings; drop the title heading and empty sections."""
-    raw: list[tuple[str, str, list[str]]] = [("", "", [])]
+def cut_sections(blocks: list[Block], title: str, targets: Targets) -> list[Section]:
+    """Cut blocks into sections at headings; drop the title heading and empty sections.
+
+    :param targets: the original page's fragment targets, for each section's anchor.
+    """
+    cuts: list[tuple[Block | None, list[str]]] = [(None, [])]
     for i, block in enumerate(blocks):
         if block.kind == "heading" or is_heading_paragraph(blocks, i):
-            heading = block.text.rstrip(":").strip()
-            if same_text(heading, title) and not any(texts for _, _, texts in raw):
+            if same_text(_heading(block), title) and not any(texts for _, texts in cuts):
                 continue  # the article's own title repeated above the text
-            raw.append((heading, block.anchor, []))
+            cuts.append((block, []))
         else:
-            raw[-1][2].append(block.text)
+            cuts[-1][1].append(block.text)
     sections: list[Section] = []
     used: set[str] = set()
-    for heading, element_id, texts in raw:
+    for heading, texts in cuts:
         if not texts:
             continue
-        anchor = _unique(element_id or slugify(heading) or "section", used) if heading else ""
-        sections.append(Section(heading=heading, anchor=anchor, text="\n\n".join(texts)))
+        text = "\n\n".join(texts)
+        anchor = ""
+        if heading is not None:
+            before = sections[-1].text if sections else ""
+            anchor = section_anchor(targets, heading, text, before, used)
+        sections.append(
+            Section(heading=_heading(heading) if heading else "", anchor=anchor, text=text)
+        )
     return sections
 
 
-def _unique(anchor: str, used: set[str]) -> str:
-    candidate, n = anchor, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{anchor}-{n}"
-    used.add(candidate)
-    return candidate
+def _heading(block: Block) -> str:
+    return block.text.rstrip(":").strip()
