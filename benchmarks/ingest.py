@@ -56,7 +56,7 @@ BUCKETS = [
     ("find pages (walk + stat)", "searchsvc/corpus.py", "find_pages"),
     ("read + sha256", "searchsvc/corpus.py", "read_page"),
     ("read + sha256", "searchsvc/corpus.py", "content_hash"),
-    ("parse + extract (bs4/lxml)", "searchsvc/extract.py", "extract_article"),
+    ("parse + extract (bs4/lxml)", "searchsvc/extract/pipeline.py", "extract_article"),
     ("analyse text into postings", "searchsvc/index.py", "prepare_documents"),
     ("Whoosh add_document", "whoosh/writing.py", "add_document"),
     ("Whoosh commit (flush, merge, write)", "whoosh/writing.py", "commit"),

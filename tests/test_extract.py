@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.extract import ExtractError, extract_article, slugify
+from searchsvc.extract import ExtractError, extract_article
+from searchsvc.text import slugify
 
 
 def page(body: str, head: str = "", title: str = "Test Page | Site") -> str:
@@ -139,14 +140,14 @@ def test_seed_metadata(seed):
     assert seed.published == "2024-01-21T10:00:00+00:00"
 
 
-def test_heading_ids_become_anchors_and_others_are_slugged():
+def test_heading_ids_become_anchors_and_others_text_directives():
     art = article(
         f'<h1>T</h1>{BODY}<h2 id="why-it-hurts">Causes</h2>{BODY}<h3>Nerve Pain</h3>{BODY}'
     )
     assert [(s.heading, s.anchor) for s in art.sections] == [
         ("", ""),
         ("Causes", "why-it-hurts"),
-        ("Nerve Pain", "nerve-pain"),
+        ("Nerve Pain", ":~:text=Nerve%20Pain"),
     ]
 
 
@@ -154,7 +155,7 @@ def test_heading_ids_become_anchors_and_others_are_slugged():
 def test_bold_only_paragraph_is_a_heading(tag):
     art = article(f"{BODY}<p><{tag}>Side Effects</{tag}></p>{BODY}")
     assert [s.heading for s in art.sections] == ["", "Side Effects"]
-    assert art.sections[1].anchor == "side-effects"
+    assert art.sections[1].anchor == ":~:text=Side%20Effects"
 
 
 def test_bold_words_inside_a_sentence_are_not_a_heading():
@@ -179,7 +180,44 @@ def test_colon_sentence_that_introduces_a_list_is_not_a_heading():
 
 def test_duplicate_headings_get_unique_anchors():
     art = article("".join(f"<h2>Symptoms</h2>{BODY}" for _ in range(3)))
-    assert [s.anchor for s in art.sections] == ["symptoms", "symptoms-2", "symptoms-3"]
+    assert len({s.anchor for s in art.sections}) == 3
+
+
+def test_repeated_heading_text_is_told_apart_by_a_suffix():
+    art = article("".join(f"<h2>Symptoms</h2><p>In stage {n}, it aches.</p>" for n in (1, 2)))
+    assert [s.anchor for s in art.sections] == [
+        ":~:text=Symptoms",
+        ":~:text=Symptoms,-In%20stage%202%2C",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markup", "anchor"),
+    [
+        ('<section id="dose"><h2>Dosage</h2>{body}</section>', "dose"),
+        ('<div id="outer"><div id="inner"><h2>Dosage</h2></div>{body}</div>', "inner"),
+        ('<h2><a name="dose"></a>Dosage</h2>{body}', "dose"),
+        ('<a name="dose"></a>\n<h2>Dosage</h2>{body}', "dose"),
+        ('<section id="s"><p>Intro words.</p><h2>Dosage</h2>{body}</section>', ":~:text=Dosage"),
+    ],
+    ids=["section-id", "nearest-enclosing-id", "anchor-inside", "anchor-before", "not-started"],
+)
+def test_anchor_is_an_id_the_heading_starts_or_an_anchor_name(markup, anchor):
+    art = article(BODY + markup.format(body=BODY))
+    assert art.sections[-1].heading == "Dosage"
+    assert art.sections[-1].anchor == anchor
+
+
+def test_text_directive_uses_the_heading_as_shown_and_encodes_reserved_characters():
+    art = article(f"{BODY}<p>Side-Effects, Risks &amp; Costs:</p>{BODY}")
+    assert art.sections[1].heading == "Side-Effects, Risks & Costs"
+    assert art.sections[1].anchor == ":~:text=Side%2DEffects%2C%20Risks%20%26%20Costs%3A"
+
+
+def test_heading_text_that_the_title_contains_gets_context():
+    html = page(f"<h1>Back Pain Relief</h1><article>{BODY}<h2>Back Pain</h2>{BODY}</article>")
+    anchor = extract_article(html, article_id="x").sections[1].anchor
+    assert anchor == ":~:text=Back%20Pain,-Plenty%20of%20ordinary"
 
 
 def test_heading_without_text_of_its_own_is_dropped():

@@ -1,8 +1,9 @@
-"""Plain-text helpers shared by extraction and query parsing: the one slug and the one clean.
+"""Text normalisation shared by extraction and query parsing: the one slug and the one clean.
 
-Topic filters must find what extraction stored, so both sides make slugs with :func:`slugify`
-("Santé Publique" and "santé" become "sante-publique" and "sante") and tidy text with
-:func:`clean`.
+Extraction cleans every piece of page text it keeps and slugs topics, breadcrumbs and titles;
+query parsing slugs the ``topic:`` filter, so a reader's "Santé Publique" finds the pages
+whose topic was stored as ``sante-publique``. Both sides must agree exactly, which is why
+these two functions live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,15 +12,21 @@ import re
 import unicodedata
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Characters that render as nothing but would split or glue words in the index: zero-width
+# space, zero-width non-joiner and joiner, word joiner, and the byte-order mark.
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII slug: "Mental Health" -> "mental-health", "Café!" -> "cafe"."""
+    """Lowercase ASCII slug: "Santé Publique" -> "sante-publique", "Café!" -> "cafe".
+
+    Accents are folded away (NFKD, then ASCII), every run of other characters becomes one
+    '-', and leading/trailing dashes are dropped.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
 
 
 def clean(text: str) -> str:
     """Collapse runs of whitespace (incl. no-break spaces) to one space; drop zero-width ones."""
-    return " ".join(text.translate(_ZERO_WIDTH).split())
+    return " ".join(text.translate(_INVISIBLE).split())

@@ -1,0 +1,189 @@
+"""DOM helpers for one page: class/id words (parsed once per element), text size, visibility.
+
+:class:`Page` wraps the parsed soup and caches what the rules ask of an element again and
+again. An element's class and id attributes are split into words the first time a rule asks
+and never again, however many rules (chrome, body scoring, topic, comments) look at it.
+The cache is keyed by ``id(element)`` and holds the element too, so an id cannot be reused by
+another object while the page is being extracted.
+
+The other helpers are plain functions of a tag. They avoid bs4 calls that are slow on large
+or deeply nested pages (see :func:`removed` and :func:`has_block_child`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import PreformattedString
+
+from searchsvc.text import clean
+
+SCREEN_READER_CLASSES = frozenset(
+    {"sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden", "visuallyhidden",
+     "off-screen", "offscreen", "a11y-only", "element-invisible", "u-hidden-visually"}
+)  # fmt: skip
+BLOCK_CHILD_TAGS = frozenset(
+    {"p", "div", "section", "article", "table", "ul", "ol", "dl", "blockquote", "pre", "figure",
+     "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "nav", "main", "form"}
+)  # fmt: skip
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_TAXONOMY_CLASS = re.compile(r"^(?:tag|category|categories)[-_]", re.IGNORECASE)
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+class Page:
+    """One page being extracted: the soup, its elements, and per-element attribute words."""
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self.body: Tag = soup.body or soup
+        self.elements: list[Tag] = soup.find_all(True)  # document order, before any removal
+        # id(element) -> (element, its words); the element is held so its id stays unique.
+        self._words: dict[int, tuple[Tag, tuple[str, ...]]] = {}
+
+    def words(self, tag: Tag) -> tuple[str, ...]:
+        """Lowercase words of a tag's class and id ("socialShareBar" -> social, share, bar).
+
+        Split on first use and cached; most tags have neither attribute and cost nothing.
+        """
+        classes, element_id = tag.get("class"), tag.get("id")
+        if not classes and not element_id:
+            return ()
+        entry = self._words.get(id(tag))
+        if entry is None:
+            entry = (tag, _attr_words(class_list(tag), element_id))
+            self._words[id(tag)] = entry
+        return entry[1]
+
+
+def class_list(tag: Tag) -> tuple[str, ...]:
+    """The tag's class values as written ("post", "category-health"); bs4 has split them."""
+    classes = tag.get("class") or ()
+    return tuple(classes.split()) if isinstance(classes, str) else tuple(classes)
+
+
+def _attr_words(classes: tuple[str, ...], element_id: object) -> tuple[str, ...]:
+    words: list[str] = []
+    for value in (*classes, element_id or ""):
+        # Taxonomy classes ("tag-social-media", "category-ads") describe the topic, not the role.
+        if not isinstance(value, str) or not value or _TAXONOMY_CLASS.match(value):
+            continue
+        words.extend(w for w in _WORD_SPLIT.split(_CAMEL_HUMP.sub("-", value).lower()) if w)
+    return tuple(words)
+
+
+def is_hidden(tag: Tag) -> bool:
+    """Hidden from readers: the hidden attribute, aria-hidden=true, an inline display:none, or
+    a screen-reader-only class ("Image copyright", "Posted on" labels)."""
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    classes = tag.get("class")
+    if classes and any(str(c).lower() in SCREEN_READER_CLASSES for c in classes):
+        return True
+    style = tag.get("style")
+    return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
+
+
+def removed(tag: Tag) -> bool:
+    """True once ``tag`` (or an ancestor) has been decomposed.
+
+    bs4's own ``Tag.decomposed`` reads a missing attribute, which Tag.__getattr__ turns into a
+    search of the whole subtree; reading the flag directly keeps this O(1).
+    """
+    return bool(tag.__dict__.get("_decomposed", False))
+
+
+def elements(root: Tag, *names: str) -> list[Tag]:
+    """Descendant tags of ``root`` in document order, optionally only those named ``names``.
+
+    bs4's find_all with name lists, attribute filters or functions is several times slower
+    than one plain walk filtered in Python, and extraction runs this on every page.
+    """
+    found = root.find_all(True)
+    if not names:
+        return found
+    wanted = set(names)
+    return [t for t in found if t.name in wanted]
+
+
+def text_length(tag: Tag) -> int:
+    """Characters of visible-ish text in a tag, whitespace collapsed."""
+    return len(" ".join(tag.get_text(" ").split()))
+
+
+def link_density(tag: Tag) -> float:
+    """Share of a tag's text that sits inside links."""
+    total = text_length(tag)
+    if not total:
+        return 0.0
+    linked = sum(text_length(a) for a in tag.find_all("a"))
+    return min(1.0, linked / total)
+
+
+def prose_lengths(root: Tag) -> dict[int, int]:
+    """Characters of unlinked text under every element of ``root``, keyed by ``id(element)``.
+
+    Unlinked text is a cheap, markup-independent measure of prose: menus, link lists and
+    teaser grids are mostly links, while the article is mostly not. One pass over the tree,
+    with an explicit stack: broken markup can nest deeper than Python's recursion limit.
+    """
+    sizes: dict[int, int] = {}
+    stack = [(root, False, iter(root.contents))]
+    totals = [0]
+    while stack:
+        node, in_link, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            total = totals.pop()
+            sizes[id(node)] = total
+            if totals:
+                totals[-1] += total
+        elif isinstance(child, Tag):
+            stack.append((child, in_link or child.name == "a", iter(child.contents)))
+            totals.append(0)
+        elif not in_link and not isinstance(child, PreformattedString):
+            totals[-1] += len(child.strip())
+    return sizes
+
+
+def has_block_child(tag: Tag) -> bool:
+    """Any block-level element below ``tag``? Stops at the first one found.
+
+    (bs4's ``descendants`` first walks to the last descendant, which makes it O(depth) per
+    call; on deeply nested pages that turned extraction quadratic.)
+    """
+    stack = list(tag.contents)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in BLOCK_CHILD_TAGS:
+                return True
+            stack.extend(node.contents)
+    return False
+
+
+def contains(outer: Tag, inner: Tag) -> bool:
+    """``inner`` is ``outer`` or lies inside it."""
+    return outer is inner or any(p is outer for p in inner.parents)
+
+
+def is_ancestor(tag: Tag, node: Tag) -> bool:
+    """``tag`` is a proper ancestor of ``node``."""
+    return any(parent is tag for parent in node.parents)
+
+
+def shown_text(tag: Tag) -> str:
+    """The text of ``tag`` as a browser lays it out: strings joined as they are (no space added
+    between inline elements), a space for ``<br>`` and block elements, whitespace collapsed."""
+    parts: list[str] = []
+    for node in tag.descendants:
+        if isinstance(node, Tag):
+            if node.name == "br" or node.name in BLOCK_CHILD_TAGS:
+                parts.append(" ")
+        elif not isinstance(node, PreformattedString):
+            parts.append(str(node))
+    return clean("".join(parts))

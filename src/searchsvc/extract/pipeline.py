@@ -1,0 +1,69 @@
+"""The extraction pipeline: one page's stages in order, from markup to :class:`Article`.
+
+Metadata is read first, while scripts (JSON-LD), headers and breadcrumbs are still there; then
+junk and related-reading blocks go, the body is found and its chrome removed, and what is left
+is walked into text blocks and cut into sections. Each stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+from searchsvc.text import slugify
+
+from ..errors import ExtractError
+from . import chrome, metadata
+from .anchors import Targets
+from .blocks import walk
+from .body import body_roots, semantic_body
+from .decode import parse
+from .dom import Page
+from .records import Article
+from .related import related_links
+from .sections import cut_sections
+
+DEFAULT_TOPIC = "general"
+
+
+def extract_article(
+    html: str | bytes,
+    *,
+    article_id: str,
+    base_url: str = "",
+    default_topic: str = "",
+) -> Article:
+    """Turn one HTML page into an Article.
+
+    :param html: the page, as text or as bytes in the encoding the page declares.
+    :param article_id: the id to give the article (the caller's file stem).
+    :param base_url: site root used for the article URL when the page has no canonical link.
+    :param default_topic: topic when the page names none (the caller passes the folder name).
+    :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
+    """
+    page = Page(parse(html))
+    targets = Targets(page)  # what a browser can scroll to, before chrome is removed
+    head = metadata.Head(page)
+    url = metadata.canonical_url(head, base_url, article_id)
+    title = metadata.title(head)
+    topic = metadata.topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC
+    description = head.meta("description", "og:description")
+    published = metadata.published(head)
+    chrome.remove_junk(page)
+    related = related_links(page, url or base_url)
+    semantic = semantic_body(page)
+    chrome.remove_chrome(page, keep=[semantic] if semantic else [])
+    roots = chrome.remove_comments(body_roots(page, semantic))
+    for root in roots:
+        chrome.remove_link_lists(root)
+    blocks = chrome.drop_promo_lines(walk(roots))
+    sections = cut_sections(blocks, title, targets)
+    if not sections:
+        raise ExtractError("no article text found")
+    return Article(
+        id=article_id,
+        url=url,
+        title=title,
+        topic=topic,
+        description=description,
+        published=published,
+        sections=sections,
+        related=related,
+    )

@@ -1,0 +1,49 @@
+"""What extraction produces: the Article, its Sections and related Links.
+
+Plain dataclasses with no parsing in them, so the index, the evaluator and the benchmarks can
+build and read articles without touching HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str  # "" for the lead section
+    anchor: str  # URL fragment (without '#') unique within the page, "" for the lead
+    text: str  # blocks (paragraphs, list items) separated by blank lines
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass
+class Article:
+    id: str
+    url: str
+    title: str
+    topic: str
+    description: str = ""
+    published: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    related: list[Link] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """All section text with headings, blank-line separated."""
+        parts = []
+        for s in self.sections:
+            if s.heading:
+                parts.append(s.heading)
+            parts.append(s.text)
+        return "\n\n".join(p for p in parts if p)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["text"] = self.text
+        return d
