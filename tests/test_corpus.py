@@ -49,3 +49,12 @@ def test_odd_encodings_decode(parsed):
     text = {p.page.id: p.article.text for p in parsed}
     assert "Ménière" in text["conditions/menieres-disease"]
     assert "café" in text["nutrition/salt-and-blood-pressure"]
+
+
+def test_no_byline_or_reading_time_reaches_the_text_and_dates_stay(parsed):
+    articles = [p.article for p in parsed if p.article]
+    for article in articles:
+        assert "min read" not in article.text, article.id
+        assert not article.text.startswith(("By ", "\u00b7")), article.id
+    dated = {a.id: a.published for a in articles}
+    assert dated["medicines/diazepam-for-back-pain"].startswith("2024-03-22")  # "· 22 March 2024"

@@ -316,7 +316,7 @@ def test_url_from_canonical_else_base_url(head, base_url, expected):
         (
             '<meta property="article:published_time" content="2025-03-14T09:00:00Z">',
             '<time datetime="2020-01-01">Jan 1</time>',
-            "2025-03-14T09:00:00Z",
+            "2025-03-14T09:00:00+00:00",
         ),
         ("", '<time datetime="2024-05-06">May 6</time>', "2024-05-06"),
         (
@@ -508,3 +508,61 @@ def test_deeply_nested_markup_does_not_hit_the_recursion_limit():
 def test_unusable_pages_raise_extract_error(html, reason):
     with pytest.raises(ExtractError, match=reason):
         extract_article(html, article_id="x")
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<p>By Jane Baker \u00b7 22 March 2024</p>",
+        "<div>\u00b7 22 March 2024 Filed under: Fitness 2 min read</div>",
+        "<p>Updated March 5, 2025 \u2022 4 min read</p>",
+        "<p><span>By Tom Okafor, MPharm</span> | 2024-03-22</p>",
+    ],
+    ids=["by-and-date", "filed-under", "updated-reading-time", "iso-date"],
+)
+def test_byline_lines_at_the_top_are_not_text_and_give_the_date(byline):
+    art = article(f"<h1>Heading One</h1>{byline}{BODY}")
+    assert art.text == BODY[3:-4]
+    assert art.published is not None and art.published.startswith(("2024-03-22", "2025-03-05"))
+
+
+def test_byline_date_does_not_override_the_markup_date():
+    art = article(
+        f'<time datetime="2023-01-02">x</time><p>By Jane Baker \u00b7 22 March 2024</p>{BODY}'
+    )
+    assert art.published == "2023-01-02"
+
+
+def test_date_sentence_in_the_text_is_kept():
+    line = "<p>By 22 March 2024 the trial had enrolled 300 patients across five sites.</p>"
+    assert "By 22 March 2024 the trial" in article(BODY + line).text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-02-03", "2024-02-03"),
+        ("2025-05-03T12:31:00Z", "2025-05-03T12:31:00+00:00"),
+        ("2024-01-21T10:00:00+00:00", "2024-01-21T10:00:00+00:00"),
+        ("2024-03-22T09:14:00.123+0100", "2024-03-22T09:14:00+01:00"),
+        ("2024-03-22 09:14", "2024-03-22T09:14:00"),
+        ("22 March 2024", "2024-03-22"),
+        ("March 22, 2024", "2024-03-22"),
+        ("Sept. 3rd 2024", "2024-09-03"),
+        ("Fri, 22 Mar 2024 09:14:00 GMT", "2024-03-22T09:14:00+00:00"),
+        ("2024/3/5", "2024-03-05"),
+        ("2024-02-30", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_published_is_normalised_to_iso_8601(value, expected):
+    head = f'<meta property="article:published_time" content="{value}">' if value else ""
+    assert article(BODY, head).published == expected
+
+
+def test_list_items_are_blocks_of_their_own():
+    art = article(
+        f"{BODY}<ul><li>Drowsiness, <b>mild</b></li><li>Dry mouth</li></ul><ol><li>Rest</li></ol>"
+    )
+    assert art.sections[0].text.split("\n\n")[1:] == ["Drowsiness, mild", "Dry mouth", "Rest"]

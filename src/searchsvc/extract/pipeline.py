@@ -2,7 +2,9 @@
 
 Metadata is read first, while scripts (JSON-LD), headers and breadcrumbs are still there; then
 junk and related-reading blocks go, the body is found and its chrome removed, and what is left
-is walked into text blocks and cut into sections. Each stage lives in its own module.
+is walked into text blocks, bylines at its top are dropped (their date kept as ``published``
+when the markup has none), and the blocks are cut into sections. Each stage lives in its own
+module.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from . import chrome, metadata
 from .anchors import Targets
 from .blocks import walk
 from .body import body_roots, semantic_body
+from .byline import drop_bylines
+from .dates import normalise_published
 from .decode import parse
 from .dom import Page
 from .records import Article
@@ -45,7 +49,7 @@ def extract_article(
     title = metadata.title(head)
     topic = metadata.topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC
     description = head.meta("description", "og:description")
-    published = metadata.published(head)
+    published = normalise_published(metadata.published(head))
     chrome.remove_junk(page)
     related = related_links(page, url or base_url)
     semantic = semantic_body(page)
@@ -53,7 +57,7 @@ def extract_article(
     roots = chrome.remove_comments(body_roots(page, semantic))
     for root in roots:
         chrome.remove_link_lists(root)
-    blocks = chrome.drop_promo_lines(walk(roots))
+    blocks, byline_date = drop_bylines(chrome.drop_promo_lines(walk(roots)))
     sections = cut_sections(blocks, title, targets)
     if not sections:
         raise ExtractError("no article text found")
@@ -63,7 +67,7 @@ def extract_article(
         title=title,
         topic=topic,
         description=description,
-        published=published,
+        published=published or byline_date,
         sections=sections,
         related=related,
     )
