@@ -117,7 +117,8 @@ def test_summary_shows_the_topic_label_and_results_their_date(tmp_path, make_ser
     update_index(corpus, tmp_path / "index", workers=1)
     server = make_server(tmp_path / "index", CORPUS_DIR=str(corpus))
     soup = BeautifulSoup(server.get("/search?q=melatonin&topic=mental-health")[2], "lxml")
-    assert "Mental health" in soup.select_one(".summary").get_text()
+    assert "in Mental Health" in " ".join(soup.select_one(".summary").get_text().split())
+    assert soup.select_one("li.result .topic").get_text() == "Mental Health"
     assert soup.select_one("li.result time").get_text() == "3 February 2024"
 
 

@@ -273,6 +273,8 @@ def test_accented_topics_are_found_by_name_and_by_word(tmp_path, make_server):
     status, data = api(server, "vaccination topic:santé")
     assert [r["article_id"] for r in data["results"]] == ["fr/vaccins"]
     assert api(server, "vaccination", topic="sleep")[1]["total"] == 0
+    _, topics = server.get_json("/api/topics")
+    assert {"value": "sante-publique", "label": "Santé Publique", "count": 1} in topics["topics"]
 
 
 def test_an_unexpected_failure_is_a_500_in_the_json_shape_without_a_traceback(

@@ -22,8 +22,12 @@ ERROR = {
 
 FACET = {
     "type": "object",
-    "required": ["value", "count"],
-    "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+    "required": ["value", "label", "count"],
+    "properties": {
+        "value": {"type": "string", "description": "The topic's slug, for topic= filters."},
+        "label": {"type": "string", "description": "The topic as pages name it."},
+        "count": {"type": "integer", "minimum": 0},
+    },
 }
 
 SECTION = {
@@ -45,6 +49,7 @@ RESULT = {
         "article_url",
         "title",
         "topic",
+        "topic_label",
         "heading",
         "anchor",
         "score",
@@ -57,6 +62,7 @@ RESULT = {
         "article_url": {"type": "string", "description": "Link to the article itself."},
         "title": {"type": "string"},
         "topic": {"type": "string"},
+        "topic_label": {"type": "string"},
         "heading": {"type": "string", "description": "Best section's heading; '' for the lead."},
         "anchor": {"type": "string"},
         "published": {

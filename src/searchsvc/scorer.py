@@ -63,6 +63,7 @@ class StoredSection(NamedTuple):
     url: str
     published: str | None
     topic: str
+    topic_label: str
     title: str
     heading: str
     text: str
@@ -485,6 +486,7 @@ class Ranker:
             f["url"],
             f.get("published"),
             f["topic"],
+            f.get("topic_label") or f["topic"],
             f["title"],
             f["heading"],
             f["text"],

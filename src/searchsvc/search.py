@@ -21,7 +21,7 @@ from .scorer import BuiltQuery, Hit, Ranker
 from .session import View
 from .snippets import Snippet, make_snippet
 from .suggest import suggest
-from .text import slugify
+from .text import slugify, topic_label
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Result:
     article_url: str  # the article's own page
     title: str
     topic: str
+    topic_label: str
     heading: str
     anchor: str
     published: str | None
@@ -53,6 +54,7 @@ class Result:
             "article_url": self.article_url,
             "title": self.title,
             "topic": self.topic,
+            "topic_label": self.topic_label,
             "heading": self.heading,
             "anchor": self.anchor,
             "published": self.published,
@@ -71,6 +73,7 @@ class Results:
     per_page: int
     results: list[Result]
     facets: list[tuple[str, int]] | None  # None when not asked for
+    labels: dict[str, str]  # topic slug -> label to show
     suggestion: str | None
     sort: str = "relevance"  # or "newest" when a topic is listed without query words
     notice: str | None = None  # why nothing was searched, when nothing was
@@ -84,7 +87,12 @@ class Results:
         facets = (
             {}
             if self.facets is None
-            else {"topic": [{"value": t, "count": c} for t, c in self.facets]}
+            else {
+                "topic": [
+                    {"value": t, "label": self.labels.get(t) or topic_label(t), "count": c}
+                    for t, c in self.facets
+                ]
+            }
         )
         return {
             "query": self.query,
@@ -142,15 +150,16 @@ def search(
     key = (view.generation, text, topic, page, per_page, facets, snippets)
     cached = view.results.get(key) if view.results is not None else None
     if cached is None:
-        cached = _run(view.ranker, text, topic, page, per_page, facets, snippets)
+        cached = _run(view, text, topic, page, per_page, facets, snippets)
         if view.results is not None:
             view.results.put(key, cached)
     return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _run(
-    ranker: Ranker, text: str, topic: str | None, page: int, per_page: int, facets, snippets
+    view: View, text: str, topic: str | None, page: int, per_page: int, facets, snippets
 ) -> Results:
+    ranker = view.ranker
     parsed = parse_query(text)
     if topic:
         parsed.topics.append(slugify(topic))
@@ -172,6 +181,7 @@ def _run(
         per_page=per_page,
         results=results,
         facets=ranking.facets if facets else None,
+        labels=view.record.topic_labels,
         suggestion=None if listing else suggest(ranker, parsed.words, text),
         sort="newest" if listing else "relevance",
         notice=_nothing_searched(parsed, built),
@@ -203,6 +213,7 @@ def _result(ranker: Ranker, hit: Hit, terms: set[str], snippets: bool) -> Result
         article_url=best.url,
         title=best.title,
         topic=best.topic,
+        topic_label=best.topic_label,
         heading=best.heading,
         anchor=best.anchor,
         published=best.published,

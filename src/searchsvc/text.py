@@ -27,6 +27,14 @@ def slugify(text: str) -> str:
     return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
 
 
+def topic_label(slug: str, named: str = "") -> str:
+    """How to show a topic: as the page named it ("Mental Health"), else its slug made
+    readable ("mental-health" -> "Mental health")."""
+    if named and named != slug:
+        return named
+    return slug.replace("-", " ").capitalize()
+
+
 def clean(text: str) -> str:
     """Collapse runs of whitespace (incl. no-break spaces) to one space; drop zero-width ones."""
     return " ".join(text.translate(_INVISIBLE).split())

@@ -30,6 +30,7 @@ from .errors import BadQuery, SearchsvcError
 from .openapi import openapi_spec
 from .search import search
 from .session import Engine, View
+from .text import topic_label
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +161,12 @@ def register_api(app: Flask) -> None:
 
     @app.get("/api/topics")
     def api_topics():
-        topics = live_view().record.topics
-        return jsonify(
-            {"ok": True, "topics": [{"value": t, "count": c} for t, c in topics.items()]}
-        )
+        record = live_view().record
+        topics = [
+            {"value": t, "label": record.topic_labels.get(t) or topic_label(t), "count": c}
+            for t, c in record.topics.items()
+        ]
+        return jsonify({"ok": True, "topics": topics})
 
     @app.get("/api/stats")
     def api_stats():
@@ -242,7 +245,13 @@ def register_pages(app: Flask) -> None:
     def search_page():
         q = request.args.get("q", "").strip()
         view = live_view()
-        context = {"q": q, "topics": view.record.topics, "result": None, "error": None}
+        context = {
+            "q": q,
+            "topics": view.record.topics,
+            "labels": view.record.topic_labels,
+            "result": None,
+            "error": None,
+        }
         status = 200
         if q or request.args.get("topic", "").strip():
             try:
@@ -260,10 +269,6 @@ def register_pages(app: Flask) -> None:
             return url_for("search_page") + "?" + urlencode(args)
 
         return {"site_name": app.config["SITE_NAME"], "page_url": page_url}
-
-    @app.template_filter("topic_label")
-    def topic_label(slug: str) -> str:
-        return slug.replace("-", " ").capitalize()
 
     @app.template_filter("reader_date")
     def reader_date(published: str) -> str:

@@ -157,11 +157,12 @@ def _find_key(data: object, key: str) -> str | None:
 
 
 def topic(head: Head, title: str) -> str:
-    """Topic slug from article:section, a category link or the breadcrumbs, else ""."""
+    """The topic as the page names it, from article:section, a category link or the
+    breadcrumbs ("Mental Health"), else ""; its slug is what the index keys it by."""
     section = head.meta("article:section").split(",")[0]  # some sites list several
     for source in (section, _category_link(head), _breadcrumb(head, title)):
         if slugify(source):
-            return slugify(source)
+            return clean(source)
     return ""
 
 

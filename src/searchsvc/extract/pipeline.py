@@ -47,7 +47,9 @@ def extract_article(
     head = metadata.Head(page)
     url = metadata.canonical_url(head, base_url, article_id)
     title = metadata.title(head)
-    topic = metadata.topic(head, title) or slugify(default_topic) or DEFAULT_TOPIC
+    named = metadata.topic(head, title) or default_topic
+    topic = slugify(named) or DEFAULT_TOPIC
+    topic_label = named if slugify(named) else DEFAULT_TOPIC
     description = head.meta("description", "og:description")
     published = normalise_published(metadata.published(head))
     chrome.remove_junk(page)
@@ -66,6 +68,7 @@ def extract_article(
         url=url,
         title=title,
         topic=topic,
+        topic_label=topic_label,
         description=description,
         published=published or byline_date,
         sections=sections,

@@ -27,7 +27,8 @@ class Article:
     id: str
     url: str
     title: str
-    topic: str
+    topic: str  # slug: "mental-health"
+    topic_label: str = ""  # as the page names it: "Mental Health" ("" means use the slug)
     description: str = ""
     published: str | None = None
     sections: list[Section] = field(default_factory=list)

@@ -199,7 +199,12 @@ def _apply(
     previous = known.get(page.id)
     if parsed.unchanged and previous is not None:
         draft.manifest.pages[page.id] = PageEntry(
-            parsed.sha, page.size, page.mtime_ns, previous.sections, previous.topic
+            parsed.sha,
+            page.size,
+            page.mtime_ns,
+            previous.sections,
+            previous.topic,
+            previous.topic_label,
         )
         return
     if parsed.article is None:
@@ -216,7 +221,12 @@ def _apply(
         draft.writer.add_document(**doc)
     article = parsed.article
     draft.manifest.pages[page.id] = PageEntry(
-        parsed.sha, page.size, page.mtime_ns, len(article.sections), article.topic
+        parsed.sha,
+        page.size,
+        page.mtime_ns,
+        len(article.sections),
+        article.topic,
+        article.topic_label,
     )
 
 
@@ -242,7 +252,7 @@ def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexRe
             for doc in prepare_documents(article):
                 draft.writer.add_document(**doc)
             draft.manifest.pages[article.id] = PageEntry(
-                "", 0, 0, len(article.sections), article.topic
+                "", 0, 0, len(article.sections), article.topic, article.topic_label
             )
             draft.writer.page_done()
     report = IndexReport(rebuilt=True, generation=draft.path.name)

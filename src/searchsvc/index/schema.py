@@ -17,6 +17,7 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from .._whoosh import Prepared, PreparedText, frequency_postings, positions_postings
 from ..extract import Article
+from ..text import topic_label
 from ..ranking import exact_analyzer, term_positions, terms, text_analyzer, words
 
 BODY, TITLE, HEADING, EXACT = "body", "title", "heading", "exact"
@@ -33,6 +34,7 @@ def make_schema() -> Schema:
         published=ID(stored=True, sortable=True),  # ISO 8601, so text order is time order
         position=NUMERIC(stored=True),
         topic=ID(stored=True, sortable=True),
+        topic_label=STORED(),
         title=PreparedText(analyzer=ranked, stored=True, phrase=False),
         heading=PreparedText(analyzer=ranked, stored=True, phrase=False),
         body=PreparedText(analyzer=ranked),
@@ -58,6 +60,7 @@ def section_documents(article: Article) -> Iterator[dict]:
             "published": article.published,
             "position": position,
             "topic": article.topic,
+            "topic_label": topic_label(article.topic, article.topic_label),
             "title": article.title,
             "heading": section.heading,
             BODY: body,

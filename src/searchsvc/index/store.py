@@ -32,6 +32,7 @@ from whoosh.filedb.filestore import FileStorage
 from .. import __version__
 from .._whoosh import SearchCodec
 from ..errors import IndexLocked, IndexUnavailable
+from ..text import topic_label
 from .schema import make_schema
 
 CURRENT = "current"
@@ -56,6 +57,7 @@ class GenerationRecord:
     articles: int = 0
     sections: int = 0
     topics: dict[str, int] = field(default_factory=dict)  # articles per topic, most first
+    topic_labels: dict[str, str] = field(default_factory=dict)  # slug -> label to show
     settings: dict[str, str] = field(default_factory=dict)  # what it was built with
 
     def save(self, gen_dir: Path) -> None:
@@ -76,6 +78,7 @@ class PageEntry:
     mtime_ns: int
     sections: int
     topic: str
+    topic_label: str = ""
 
 
 @dataclass
@@ -87,19 +90,26 @@ class Manifest:
 
     def record(self, settings: dict[str, str]) -> GenerationRecord:
         counts: dict[str, int] = {}
+        labels: dict[str, str] = {}
         for entry in self.pages.values():
             counts[entry.topic] = counts.get(entry.topic, 0) + 1
+            if entry.topic not in labels or entry.topic_label != entry.topic:
+                labels.setdefault(entry.topic, entry.topic_label or entry.topic)
         return GenerationRecord(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             articles=len(self.pages),
             sections=sum(p.sections for p in self.pages.values()),
             topics=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            topic_labels={slug: topic_label(slug, named) for slug, named in labels.items()},
             settings=dict(settings),
         )
 
     def save(self, gen_dir: Path) -> None:
         # Lists, not dataclasses.asdict: that deep-copies and costs seconds at 200k pages.
-        pages = {k: [e.sha, e.size, e.mtime_ns, e.sections, e.topic] for k, e in self.pages.items()}
+        pages = {
+            k: [e.sha, e.size, e.mtime_ns, e.sections, e.topic, e.topic_label]
+            for k, e in self.pages.items()
+        }
         _write_json(gen_dir / MANIFEST, {"format": self.format, "pages": pages})
 
     @classmethod
