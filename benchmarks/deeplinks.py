@@ -4,8 +4,11 @@ Usage: ``python benchmarks/deeplinks.py [PAGES_DIR ...]`` (default: ``corpus/`` 
 page in ``../shared/seed/``).
 
 Each set of pages is served with its ORIGINAL bytes, unmodified, by ``http.server`` on
-127.0.0.1 (URL path = the file's path below the set's folder; a folder holding only ``.txt``
-files, like the seed, is copied to a temporary folder as ``.html``). Every page is extracted
+127.0.0.1 (URL path = the file's path below the set's folder). A folder holding only ``.txt``
+files, like the seed (the founding page's text as a reader sees it), is laid out as
+seed-shaped pages first: the first line an ``<h1>``, each paragraph a ``<p>`` (headings stay
+plain paragraphs ending in ':'), inside the seed's chrome (a header menu, an ad link, a
+related-topics list and a comment form). Every page is extracted
 with :func:`searchsvc.extract.extract_article`, and for every non-lead section headless
 Chromium (Debian's ``/usr/bin/chromium`` through Playwright, viewport 1280x720) opens
 ``http://127.0.0.1:PORT/<path>#<anchor>`` in a fresh tab, as a browser-initiated navigation,
@@ -23,8 +26,8 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import html
 import http.server
-import shutil
 import sys
 import tempfile
 import threading
@@ -223,7 +226,7 @@ def _served_copy(folder: Path) -> Iterator[tuple[Path, str]]:
             for txt in folder.rglob("*.txt"):
                 target = root / txt.relative_to(folder).with_suffix(".html")
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(txt, target)  # the bytes as they are; only the name changes
+                target.write_text(seed_shaped_page(txt.read_text(encoding="utf-8")), "utf-8")
         handler = functools.partial(_QuietHandler, directory=str(root))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -233,6 +236,23 @@ def _served_copy(folder: Path) -> Iterator[tuple[Path, str]]:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def seed_shaped_page(text: str) -> str:
+    """The founding page's shape around a page's plain text: title, paragraphs, chrome."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    title, body = paragraphs[0], paragraphs[1:]
+    shown = [f"<p>{html.escape(p)}</p>" for p in body]
+    shown.insert(min(3, len(shown)), '<p>[Also Explore: <a href="/promo">A sponsored deal</a>]</p>')
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>{html.escape(title)} | Health Site</title></head><body>
+<header><a href="/">Health Site</a><nav><a href="/medicines">Medicines</a>
+<a href="/conditions">Conditions</a></nav></header>
+<article><h1>{html.escape(title)}</h1>{"".join(shown)}
+<p>Related Topics: </p><p><a href="/related-1">A related article</a></p></article>
+<div id="respond"><h3>Leave a Comment</h3><form><p>Your email address will not be published.
+</p><textarea name="comment"></textarea></form></div>
+<footer>Copyright Health Site.</footer></body></html>"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
