@@ -16,6 +16,7 @@ import pytest
 from tests.test_extract import SEED
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.browser
 
 
 def _checker():
