@@ -98,7 +98,8 @@ class Phase:
             if eta is not None:
                 parts.append(f"about {duration(eta)} left")
             elif not self.done:
-                parts.append(f"{duration(now - self.started)} so far")
+                elapsed = now - self.started
+                parts.append("started" if elapsed < 1 else f"{duration(elapsed)} so far")
         return f"{self.name}: " + ", ".join(parts)
 
 
