@@ -26,6 +26,6 @@ def test_eval_stays_above_floor(runner, dataset):
         pytest.skip(f"{folder} not found: relevance data is only on the project's machines")
     result = runner.invoke(main, ["eval", str(folder), "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # progress lines go to stderr
     assert report["ndcg_at_10"] >= FLOORS[dataset], report
     assert report["n_queries"] > 0

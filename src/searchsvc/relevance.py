@@ -45,13 +45,21 @@ def project_ranker(view: View, depth: int = EVAL_DEPTH) -> Callable[[str], list[
 
 def evaluate_dataset(
     dataset: Dataset,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     params: RankingParams | None = None,
 ) -> EvalReport:
     """Index ``dataset`` into a temporary index with the real indexing code, then score the
-    real search function on its judged queries."""
+    real search function on its judged queries.
+
+    :param progress: called as ``progress(phase, done, total)``: "Indexing documents", then
+        "Committing", then "Queries".
+    """
     with tempfile.TemporaryDirectory(prefix="searchsvc-eval-") as tmp:
-        build_from_articles(Path(tmp), documents_as_articles(dataset))
+        build_from_articles(Path(tmp), documents_as_articles(dataset), progress=progress)
         engine = Engine(tmp, params=params, cache_size=0)
         with engine.session() as view:
-            return run_eval(dataset, project_ranker(view), progress=progress)
+            queries = None
+            if progress is not None:
+                progress("Queries", 0, len(dataset.queries))
+                queries = lambda done, total: progress("Queries", done, total)  # noqa: E731
+            return run_eval(dataset, project_ranker(view), progress=queries)

@@ -38,7 +38,9 @@ SEGMENTS_PER_REBUILD = 4
 # A run may remove at most this share of the live articles unless the admin allows it.
 MAX_REMOVED_SHARE = 0.5
 
-Progress = Callable[[int], None]
+# progress(phase, done, total): "Indexing" page by page (0 of N when parsing starts), then
+# "Committing" 0 of 1 before the closing commit and 1 of 1 when the generation is live.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -82,7 +84,6 @@ def update_index(
     base_url: str = default("BASE_URL"),
     allow_removals: bool = False,
     progress: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the corpus: a new generation, then an atomic switch.
 
@@ -90,8 +91,8 @@ def update_index(
     base URL) rebuilds, saying why in ``rebuild_reason``.
 
     :param allow_removals: let the run empty the index or remove more than half of it.
-    :param progress: called with the number of pages handled since the last call.
-    :param on_start: called once with the number of pages that will be read.
+    :param progress: called as ``progress(phase, done, total)``: "Indexing" pages, then
+        "Committing" (0 of 1, then 1 of 1).
     :raise CorpusNotFound: when ``corpus_dir`` is not a folder.
     :raise IndexLocked: when another run holds the index.
     :raise UnsafeIndexRun: when the run would empty the index or remove most of it.
@@ -116,14 +117,14 @@ def update_index(
         todo, same = changed_pages(pages, states)
         manifest = Manifest(pages={p.id: known[p.id] for p in same})
         gone = sorted(set(known) - {p.id for p in pages})
-        if on_start:
-            on_start(len(todo))
         if old is not None and not todo and not gone:
             report.generation = live.name
             return _finish(report, manifest, started)
         parsed_pages = parse_pages(
             todo, base_url=base_url, workers=workers, prepare=prepare_documents
         )
+        if progress:
+            progress("Indexing", 0, len(todo))
         with new_generation(
             index_dir,
             batch_pages=batch_pages(len(todo)),
@@ -134,13 +135,17 @@ def update_index(
             for article_id in gone:
                 draft.writer.delete_article(article_id)
                 report.removed += 1
-            for parsed in parsed_pages:
+            for done, parsed in enumerate(parsed_pages, 1):
                 _apply(parsed, draft, known, report)
                 draft.writer.page_done()
                 if progress:
-                    progress(1)
+                    progress("Indexing", done, len(todo))
             if not report.changed:
                 draft.discard()  # touched or failed pages only: the live generation stands
+            elif progress:
+                progress("Committing", 0, 1)
+        if progress and not draft.discarded:
+            progress("Committing", 1, 1)
         report.generation = live.name if draft.discarded else draft.path.name
         report.unchanged = len(manifest.pages) - report.added - report.updated
         return _finish(report, manifest, started)
@@ -239,21 +244,34 @@ def _finish(report: IndexReport, manifest: Manifest, started: float) -> IndexRep
     return report
 
 
-def build_from_articles(index_dir: Path, articles: Iterable[Article]) -> IndexReport:
-    """Build a fresh index from articles already in memory (evaluation sets, benchmarks)."""
+def build_from_articles(
+    index_dir: Path, articles: Iterable[Article], progress: Progress | None = None
+) -> IndexReport:
+    """Build a fresh index from articles already in memory (evaluation sets, benchmarks).
+
+    :param progress: as for :func:`update_index`, with the phase "Indexing documents".
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     articles = list(articles)
+    if progress:
+        progress("Indexing documents", 0, len(articles))
     with (
         writer_lock(index_dir),
         new_generation(index_dir, batch_pages=batch_pages(len(articles))) as draft,
     ):
-        for article in articles:
+        for done, article in enumerate(articles, 1):
             for doc in prepare_documents(article):
                 draft.writer.add_document(**doc)
             draft.manifest.pages[article.id] = PageEntry(
                 "", 0, 0, len(article.sections), article.topic, article.topic_label
             )
             draft.writer.page_done()
+            if progress:
+                progress("Indexing documents", done, len(articles))
+        if progress:
+            progress("Committing", 0, 1)
+    if progress:
+        progress("Committing", 1, 1)
     report = IndexReport(rebuilt=True, generation=draft.path.name)
     return _finish(report, draft.manifest, started)
