@@ -25,7 +25,7 @@ from click.core import ParameterSource
 from . import __version__
 from .config import Setting, from_env, setting
 from .corpus import PageFile, find_pages, page_id, parse_page
-from .errors import CorpusNotFound, IndexUnavailable, SearchsvcError
+from .errors import CorpusNotFound, IndexUnavailable, SearchsvcError, ServeError
 from .index import IndexReport, current_generation, update_index
 from .progress import Reporter
 from .search import Results, search
@@ -342,17 +342,17 @@ def check_port(host: str, port: int) -> None:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
-        raise SearchsvcError(f"cannot listen on --host {host}: {exc.strerror}") from exc
+        raise ServeError(f"cannot listen on --host {host}: {exc.strerror}") from exc
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
         try:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise SearchsvcError(
+                raise ServeError(
                     f"port {port} on {host} is in use: stop the other server or pass --port"
                 ) from exc
-            raise SearchsvcError(
+            raise ServeError(
                 f"cannot listen on port {port} on {host}: {exc.strerror}: pass another --host "
                 "or --port"
             ) from exc

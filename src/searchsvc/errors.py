@@ -63,3 +63,7 @@ class UnsafeIndexRun(SearchsvcError):
     The message says what would happen and how to allow it."""
 
     status = 409
+
+
+class ServeError(SearchsvcError):
+    """``searchsvc serve`` cannot start: the address is taken or cannot be listened on."""
