@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import urllib.request
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
 from searchsvc.cli import main
 from searchsvc.errors import ConfigError
+from searchsvc.extract import extract_article
 from searchsvc.index import current_generation, update_index
 from searchsvc.web import create_app
 
@@ -191,3 +195,19 @@ def test_a_bad_setting_fails_at_start_naming_it(monkeypatch, tmp_path, name, val
         create_app({"INDEX_DIR": str(tmp_path)})
     message = str(caught.value)
     assert f"SEARCHSVC_{name}" in message and repr(value) in message and "whole number" in message
+
+
+def test_every_result_link_of_the_quick_start_opens_its_article(tmp_path, make_server):
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    update_index(corpus, tmp_path / "index", workers=1)  # as `searchsvc serve` does
+    server = make_server(tmp_path / "index", CORPUS_DIR=str(corpus))
+    _, topics = server.get_json("/api/topics")
+    opened = 0
+    for topic in topics["topics"]:
+        _, listed = server.get_json(f"/api/search?topic={topic['value']}&per_page=100")
+        for result in listed["results"]:
+            with urllib.request.urlopen(server.url + result["article_url"]) as response:
+                page = extract_article(response.read(), article_id=result["article_id"])
+            assert page.title == result["title"], result["url"]
+            opened += 1
+    assert opened == 49
