@@ -282,8 +282,12 @@ def _acquire(index_dir: Path) -> WriterLock:
 
 
 def _claim(fd: int, path: Path, stale: str) -> WriterLock:
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except OSError as exc:  # a full disk, typically
+        os.close(fd)
+        raise _write_error(path.parent, exc) from None
     return WriterLock(fd, path, stale)
 
 
