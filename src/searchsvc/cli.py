@@ -75,6 +75,9 @@ class Command(click.Command):
             error = click.ClickException(str(exc))
             error.exit_code = exc.exit_code
             raise error from exc
+        except OSError as exc:  # one the code did not word itself: still one line, exit 1
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
 
 
 class Commands(click.Group):
@@ -212,6 +215,8 @@ def run_update(corpus_dir: Path, index_dir: Path, **kwargs) -> IndexReport:
         report = update_index(corpus_dir, index_dir, progress=progress, **kwargs)
     finally:
         progress.close()
+    for note in report.notes:
+        click.echo(note, err=True)
     if report.rebuild_reason:
         click.echo(f"Rebuilt everything: {report.rebuild_reason}", err=True)
     for path, reason in report.skipped:
@@ -219,7 +224,15 @@ def run_update(corpus_dir: Path, index_dir: Path, **kwargs) -> IndexReport:
     return report
 
 
-@main.command(epilog=EXIT_CODES_PARTIAL)
+INDEX_EXIT_CODES = (
+    "Exit codes: 0 done; 1 a problem to fix (the message says what: another run is writing, the "
+    "index folder cannot be written for permissions, a read-only disk or no space); 2 a bad "
+    "argument or setting; 3 done, but some pages were skipped (each is listed with its reason; "
+    "pages that could not be read keep their indexed version)."
+)
+
+
+@main.command(epilog=INDEX_EXIT_CODES)
 @click.argument(
     "corpus_dir",
     required=False,
@@ -237,6 +250,12 @@ def run_update(corpus_dir: Path, index_dir: Path, **kwargs) -> IndexReport:
 )
 @workers_option
 @base_url_option
+@click.option(
+    "--follow-external-links",
+    is_flag=True,
+    help="Index symlinks to files outside CORPUS_DIR too (skipped and listed otherwise).  "
+    f"[env var: {setting('FOLLOW_EXTERNAL_LINKS').envvar}=1]",
+)
 @click.pass_context
 def index(
     ctx: click.Context,
@@ -246,6 +265,7 @@ def index(
     allow_removals: bool,
     workers: int,
     base_url: str,
+    follow_external_links: bool,
 ) -> None:
     """Index the HTML pages under the folder CORPUS_DIR (default: $SEARCHSVC_CORPUS_DIR, else
     corpus).
@@ -253,8 +273,10 @@ def index(
     Incremental: only added, changed and removed pages are touched; --rebuild starts afresh, and
     so does a run with another --base-url than the index was built with. Either way the new
     index goes live in one atomic switch, and a failed or refused run leaves the previous one
-    serving. Bad pages are listed with their reason and skipped.
+    serving. Bad pages are listed with their reason and skipped; a folder or page that cannot be
+    read is listed too, and what it held stays indexed as it was.
     """
+    follow_external_links = follow_external_links or bool(from_env("FOLLOW_EXTERNAL_LINKS"))
     if corpus_dir.is_file():
         raise CorpusNotFound(
             f"{corpus_dir} is a file: `searchsvc index` takes the folder holding the pages "
@@ -267,6 +289,7 @@ def index(
         workers=workers,
         base_url=base_url,
         allow_removals=allow_removals,
+        follow_external_links=follow_external_links,
     )
     state = "" if report.changed else " (index already up to date)"
     click.echo(f"Indexed {report.summary()}{state}")

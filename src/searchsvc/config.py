@@ -1,9 +1,10 @@
 """Settings: one registry feeding the web app, the CLI, the OpenAPI spec and the README.
 
-Every setting has a name, a default, a help line and, for numbers, the range allowed. The Flask
-factory takes its defaults from here, overrides them from ``SEARCHSVC_<NAME>`` environment
-variables and checks the result with :func:`validate` before it serves anything; the CLI builds
-its options' defaults, environment variables and ranges from the same entries;
+Every setting has a name, a default (whose type, text, whole number or yes/no, is the
+setting's), a help line and, for numbers, the range allowed. The Flask factory takes its
+defaults from here, overrides them from ``SEARCHSVC_<NAME>`` environment variables and checks
+the result with :func:`validate` before it serves anything; the CLI builds its options'
+defaults, environment variables and ranges from the same entries;
 ``tests/test_docs.py`` checks that README documents each one. Nothing here imports Flask or
 click, and no other module restates a default.
 """
@@ -33,6 +34,8 @@ class Setting:
 
     @property
     def allowed(self) -> str:
+        if isinstance(self.default, bool):
+            return "1 or 0 (or true/false, yes/no, on/off)"
         if not isinstance(self.default, int):
             return "text"
         if self.max is None:
@@ -44,6 +47,8 @@ class Setting:
 
         :raise ConfigError: naming the variable, the bad value and what is allowed.
         """
+        if isinstance(self.default, bool):
+            return self._parse_bool(value)
         if not isinstance(self.default, int):
             return "" if value is None else str(value)
         try:
@@ -56,6 +61,19 @@ class Setting:
             raise ConfigError(f"{self.envvar}={value!r} is not allowed: give {self.allowed}")
         return number
 
+    def _parse_bool(self, value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in BOOL_WORDS:
+            return BOOL_WORDS[word]
+        raise ConfigError(f"{self.envvar}={value!r} is not allowed: give {self.allowed}")
+
+
+BOOL_WORDS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off", ""), False),
+}
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("INDEX_DIR", "index", "Folder holding the index generations."),
@@ -84,6 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
         0,
     ),
     Setting("WORKERS", 2, "Processes that parse HTML while indexing.", 1, 64),
+    Setting(
+        "FOLLOW_EXTERNAL_LINKS",
+        False,
+        "Index symlinks that point outside the corpus folder too (1); by default they are "
+        "skipped and reported, so only files under the corpus folder become searchable.",
+    ),
     Setting("SITE_NAME", "searchsvc", "Name shown in the search page's header and title."),
 )
 

@@ -10,17 +10,23 @@ in the parse worker that reads the page anyway. Parsing is the slow part of inde
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import gzip
 import hashlib
+import multiprocessing
 import os
+import signal
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import CorpusNotFound, ExtractError
+from .errors import CorpusNotFound, CorpusUnreadable, ExtractError
 from .extract import Article, extract_article
 
 PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
@@ -68,25 +74,124 @@ def page_id(path: Path, root: Path) -> str:
     return rel
 
 
-def find_pages(root: Path) -> list[PageFile]:
-    """All pages below ``root``, sorted by id; hidden files and folders are skipped.
+@dataclass(frozen=True)
+class Unreadable:
+    """A folder or page file the walk could not read: an error for its pages, never a removal.
+
+    ``id`` is the page's id, or for a folder the prefix of its pages' ids ("sleep/").
+    """
+
+    path: Path
+    id: str
+    reason: str
+
+    def covers(self, page_id: str) -> bool:
+        return page_id == self.id or (self.id.endswith("/") and page_id.startswith(self.id))
+
+
+@dataclass
+class CorpusScan:
+    """What a walk of the corpus found: the pages, what could not be read, and what was left
+    out on purpose (links out of the corpus, files that are not regular files)."""
+
+    pages: list[PageFile] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    excluded: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+
+
+def scan_corpus(root: Path, *, follow_external_links: bool = False) -> CorpusScan:
+    """Walk ``root`` for pages; hidden files and folders are skipped, links to folders are not
+    followed, and links to files outside ``root`` are left out unless ``follow_external_links``.
+
+    Nothing below ``root`` stops the walk: a folder or file that cannot be read (permissions, a
+    broken link, a link loop, a file deleted while the walk ran) is listed in ``unreadable``.
 
     :raise CorpusNotFound: when ``root`` is not a folder.
+    :raise CorpusUnreadable: when ``root`` itself cannot be listed.
     """
     root = Path(root)
     if not root.is_dir():
         raise CorpusNotFound(f"corpus folder not found: {root}")
-    pages = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or not is_page(name):
+    real_root = root.resolve()
+    scan = CorpusScan()
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if folder == root:
+                raise CorpusUnreadable(
+                    f"cannot read the corpus folder {root}: {_reason(exc)}"
+                ) from None
+            prefix = folder.relative_to(root).as_posix() + "/"
+            reason = f"cannot read folder: {_reason(exc)}"
+            scan.unreadable.append(Unreadable(folder, prefix, reason))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            st = path.stat()
-            pages.append(PageFile(path, page_id(path, root), st.st_size, st.st_mtime_ns))
-    pages.sort(key=lambda p: p.id)
-    return pages
+            if _is_folder(entry):
+                folders.append(Path(entry.path))
+            elif is_page(entry.name):
+                _add_page(scan, Path(entry.path), root, real_root, follow_external_links)
+    scan.pages.sort(key=lambda p: p.id)
+    return scan
+
+
+def find_pages(root: Path, *, follow_external_links: bool = False) -> list[PageFile]:
+    """All readable pages below ``root``, sorted by id (see :func:`scan_corpus`).
+
+    :raise CorpusNotFound: when ``root`` is not a folder.
+    :raise CorpusUnreadable: when ``root`` itself cannot be listed.
+    """
+    return scan_corpus(root, follow_external_links=follow_external_links).pages
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _add_page(
+    scan: CorpusScan, path: Path, root: Path, real_root: Path, follow_external_links: bool
+) -> None:
+    pid = page_id(path, root)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            reason = f"broken link (to {os.readlink(path)}): its target does not exist"
+        else:
+            reason = "vanished while the corpus was read"
+        scan.unreadable.append(Unreadable(path, pid, reason))
+        return
+    except OSError as exc:
+        reason = "link loop" if exc.errno == errno.ELOOP else "cannot read"
+        scan.unreadable.append(Unreadable(path, pid, f"{reason}: {_reason(exc)}"))
+        return
+    if not follow_external_links and path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(real_root):
+            scan.excluded.append(
+                (
+                    path,
+                    f"links outside the corpus folder (to {target}): not indexed; set "
+                    "SEARCHSVC_FOLLOW_EXTERNAL_LINKS=1 to index such links",
+                )
+            )
+            return
+    if not stat.S_ISREG(st.st_mode):
+        scan.excluded.append((path, "not a regular file: not indexed"))
+        return
+    scan.pages.append(PageFile(path, pid, st.st_size, st.st_mtime_ns))
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def read_page(path: Path) -> bytes:
@@ -166,13 +271,40 @@ def parse_pages(
     base_url: str = "",
     workers: int = 1,
     prepare: Prepare | None = None,
+    close_fds: Iterable[int] = (),
 ) -> Iterator[ParsedPage]:
-    """Parse pages in order, over ``workers`` processes when there are enough pages to pay."""
+    """Parse pages in order, over ``workers`` processes when there are enough pages to pay.
+
+    The workers are forked (they start at once, with the code loaded) and die with the process
+    that started them, however it dies: a killed run leaves none behind.
+
+    :param close_fds: descriptors the workers close at start, so none of them holds what the
+        parent holds (the index's writer lock).
+    """
     pages = list(pages)
     parse = partial(parse_page, base_url=base_url, prepare=prepare)
     if workers <= 1 or len(pages) < 2 * workers:
         yield from map(parse, pages)
         return
     chunksize = max(1, min(64, len(pages) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(os.getpid(), tuple(close_fds)),
+    ) as pool:
         yield from pool.map(parse, pages, chunksize=chunksize)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _start_worker(parent: int, close_fds: tuple[int, ...]) -> None:
+    """In each parse worker: be killed when the parent dies, and drop the parent's locks."""
+    with suppress(OSError, AttributeError):  # not Linux: they end when their queue closes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    for fd in close_fds:
+        with suppress(OSError):
+            os.close(fd)

@@ -67,3 +67,18 @@ class UnsafeIndexRun(SearchsvcError):
 
 class ServeError(SearchsvcError):
     """``searchsvc serve`` cannot start: the address is taken or cannot be listened on."""
+
+
+class IndexWriteError(SearchsvcError):
+    """The index folder cannot be written (permissions, a read-only disk, no space left, a path
+    that cannot hold folders); the message says what and where, and the live index is as it was.
+    """
+
+    status = 500
+
+
+class CorpusUnreadable(SearchsvcError):
+    """The corpus folder itself cannot be read (a folder below it that cannot is reported as
+    skipped instead, and its pages keep their indexed version)."""
+
+    status = 403

@@ -3,8 +3,10 @@
 Both take the writer lock and write through :func:`store.new_generation`, so they share one
 write-a-generation sequence. ``update_index`` is incremental by default: ``corpus`` decides which
 pages changed, only those are parsed (in worker processes, which also analyse the text), and a
-run that changes nothing writes no generation. A page that fails to parse is reported and
-skipped; if an earlier version of it is indexed, that version stays.
+run that changes nothing writes no generation. A page that fails to parse, or that the walk
+cannot read (its folder unreadable, a broken link, a file deleted meanwhile), is reported and
+skipped; if an earlier version of it is indexed, that version stays: a read error is never a
+removal.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import default
-from ..corpus import PageState, ParsedPage, changed_pages, find_pages, parse_pages
+from ..corpus import CorpusScan, PageState, ParsedPage, changed_pages, parse_pages, scan_corpus
 from ..errors import UnsafeIndexRun
 from ..extract import Article
 from .schema import prepare_documents
@@ -54,6 +56,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
     seconds: float = 0.0
     generation: str = ""
     rebuilt: bool = False
@@ -83,6 +86,7 @@ def update_index(
     workers: int = default("WORKERS"),
     base_url: str = default("BASE_URL"),
     allow_removals: bool = False,
+    follow_external_links: bool = default("FOLLOW_EXTERNAL_LINKS"),
     progress: Progress | None = None,
 ) -> IndexReport:
     """Bring the index in line with the corpus: a new generation, then an atomic switch.
@@ -90,38 +94,57 @@ def update_index(
     A generation records the settings it was built with; a run under other settings (another
     base URL) rebuilds, saying why in ``rebuild_reason``.
 
-    :param allow_removals: let the run empty the index or remove more than half of it.
+    Pages under a folder (or a page file) that cannot be read keep their indexed version and
+    are reported in ``skipped``, as are links out of the corpus (left out, and removed from the
+    index, unless ``follow_external_links``).
+
+    :param allow_removals: let the run empty the index or remove more than half of it, and
+        let a rebuild drop the indexed pages it cannot read.
     :param progress: called as ``progress(phase, done, total)``: "Indexing" pages, then
         "Committing" (0 of 1, then 1 of 1).
     :raise CorpusNotFound: when ``corpus_dir`` is not a folder.
     :raise IndexLocked: when another run holds the index.
-    :raise UnsafeIndexRun: when the run would empty the index or remove most of it.
+    :raise CorpusUnreadable: when ``corpus_dir`` itself cannot be read.
+    :raise IndexWriteError: when the index folder cannot be written; the live index stays.
+    :raise UnsafeIndexRun: when the run would empty the index or remove most of it, or a
+        rebuild would drop pages it cannot read.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     corpus_dir = Path(corpus_dir)
-    pages = find_pages(corpus_dir)
+    scan = scan_corpus(corpus_dir, follow_external_links=follow_external_links)
+    pages = scan.pages
     settings = {"base_url": base_url}
-    with writer_lock(index_dir):
+    with writer_lock(index_dir) as lock:
         live = current_generation(index_dir)
         remove_stale_generations(index_dir, keep={live.name} if live else set())
         old = _old_manifest(live)
+        kept = _unreadable_pages(old, scan)
         if not allow_removals:
-            _check_removals(old, {p.id for p in pages}, corpus_dir)
+            _check_removals(old, {p.id for p in pages} | kept, corpus_dir)
         reason = _settings_changed(live, settings) if old is not None else ""
         if rebuild or reason:
-            old = None
+            if kept and not allow_removals:
+                _refuse_dropping(kept, scan)
+            old, kept = None, set()
         report = IndexReport(rebuilt=old is None, rebuild_reason=reason)
+        report.notes += [lock.stale] if lock.stale else []
+        report.skipped += _scan_problems(scan, old)
         known = {} if old is None else old.pages
         states = {k: PageState(e.sha, e.size, e.mtime_ns) for k, e in known.items()}
         todo, same = changed_pages(pages, states)
         manifest = Manifest(pages={p.id: known[p.id] for p in same})
-        gone = sorted(set(known) - {p.id for p in pages})
+        manifest.pages.update((page_id, known[page_id]) for page_id in sorted(kept))
+        gone = sorted(set(known) - {p.id for p in pages} - kept)
         if old is not None and not todo and not gone:
             report.generation = live.name
             return _finish(report, manifest, started)
         parsed_pages = parse_pages(
-            todo, base_url=base_url, workers=workers, prepare=prepare_documents
+            todo,
+            base_url=base_url,
+            workers=workers,
+            prepare=prepare_documents,
+            close_fds=[lock.fd],
         )
         if progress:
             progress("Indexing", 0, len(todo))
@@ -160,6 +183,42 @@ def _old_manifest(live: Path | None) -> Manifest | None:
     except (OSError, ValueError, TypeError):
         return None
     return old if old.format == FORMAT else None
+
+
+def _unreadable_pages(old: Manifest | None, scan: CorpusScan) -> set[str]:
+    """Ids of indexed pages the walk could not read: they keep their indexed version."""
+    if old is None or not scan.unreadable:
+        return set()
+    found = {p.id for p in scan.pages}
+    return {
+        page_id
+        for page_id in old.pages
+        if page_id not in found and any(u.covers(page_id) for u in scan.unreadable)
+    }
+
+
+def _scan_problems(scan: CorpusScan, old: Manifest | None) -> list[tuple[str, str]]:
+    """(path, reason) for each folder or file the walk could not read or left out."""
+    problems = []
+    for u in scan.unreadable:
+        held = 0 if old is None else sum(1 for page_id in old.pages if u.covers(page_id))
+        kept = f"; its {held} indexed articles stay as they were" if held > 1 else ""
+        if held == 1:
+            kept = "; its indexed version stays"
+        problems.append((str(u.path), u.reason + kept))
+    problems += [(str(path), reason) for path, reason in scan.excluded]
+    return problems
+
+
+def _refuse_dropping(kept: set[str], scan: CorpusScan) -> None:
+    """:raise UnsafeIndexRun: a rebuild cannot keep pages it cannot read."""
+    where = ", ".join(str(u.path) for u in scan.unreadable[:3])
+    more = f" and {len(scan.unreadable) - 3} more" if len(scan.unreadable) > 3 else ""
+    raise UnsafeIndexRun(
+        f"cannot read {where}{more}: a rebuild would drop {len(kept)} indexed articles found "
+        "there. Nothing was changed. Fix the permissions, run without --rebuild (an update "
+        "keeps them), or pass --allow-removals to drop them"
+    )
 
 
 def _check_removals(old: Manifest | None, found: set[str], corpus_dir: Path) -> None:

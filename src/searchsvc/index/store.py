@@ -10,7 +10,9 @@ and removes stale generations; on failure it deletes the folder, so a reader nev
 half-built index and a failed or killed run leaves the previous generation serving. An
 incremental generation starts as hard links to the live one's files (Whoosh never rewrites a
 segment file in place), so it costs what changed. One writer at a time is enforced with an
-advisory lock that dies with its process.
+advisory lock that dies with its process; a lock whose writer is gone is taken over (see
+:func:`writer_lock`). Every OS error while writing becomes :class:`IndexWriteError`, a one-line
+message naming the folder, with the live generation as it was.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +34,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from .. import __version__
 from .._whoosh import SearchCodec
-from ..errors import IndexLocked, IndexUnavailable
+from ..errors import IndexLocked, IndexUnavailable, IndexWriteError
 from ..text import topic_label
 from .schema import make_schema
 
@@ -202,30 +205,213 @@ def open_generation(index_dir: Path, name: str | None = None) -> OpenGeneration:
 # --- the writer lock -------------------------------------------------------------------------
 
 
-@contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's single-writer lock.
+@dataclass
+class WriterLock:
+    """The held single-writer lock: its descriptor (parse workers close their inherited copy)
+    and what was found of an earlier run that never released it, if one was."""
 
-    :raise IndexLocked: when another process holds it.
+    fd: int
+    path: Path
+    stale: str = ""  # e.g. "a previous `searchsvc index` (pid 123) did not finish: ..."
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[WriterLock]:
+    """Hold the index's single-writer lock, an ``flock`` on ``.lock`` holding the writer's pid.
+
+    The kernel drops the lock when the writer dies, however it dies. A lock still held while
+    the pid in the file is no live process holding the file (a run killed while processes it
+    forked lived on, as parse workers did before they died with their parent) is stale: it is
+    taken over, and :attr:`WriterLock.stale` says so.
+
+    :raise IndexLocked: when another live process holds it.
+    :raise IndexWriteError: when the folder or the lock file cannot be created or opened.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    index_dir = Path(index_dir)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise IndexLocked(
-                f"another `searchsvc index` (pid {holder}) is writing {index_dir}; "
-                "wait for it to finish, then run again"
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexWriteError(
+            f"cannot create the index folder {index_dir}: {_reason(exc)}"
+        ) from None
+    lock = _acquire(index_dir)
+    try:
+        yield lock
+    finally:
+        with suppress(OSError):
+            os.ftruncate(lock.fd, 0)  # a pid left in the file means a run that did not finish
+        os.close(lock.fd)  # closing releases the lock
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+            raise IndexWriteError(
+                f"cannot write the index in {path.parent}: {_reason(exc)}"
             ) from None
+        raise IndexWriteError(f"cannot open the index lock {path}: {_reason(exc)}") from None
+
+
+def _try_flock(fd: int, path: Path) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        os.close(fd)
+        raise IndexWriteError(f"cannot lock the index lock {path}: {_reason(exc)}") from None
+    return True
+
+
+def _acquire(index_dir: Path) -> WriterLock:
+    path = index_dir / LOCK_FILE
+    while True:
+        fd = _open_lock(path)
+        if not _try_flock(fd, path):
+            os.close(fd)
+            return _take_over_if_stale(index_dir, path)
+        if _same_file(fd, path):  # not replaced by a take-over since we opened it
+            return _claim(fd, path, stale=_leftover_note(fd))
+        os.close(fd)
+
+
+def _claim(fd: int, path: Path, stale: str) -> WriterLock:
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+    except OSError as exc:  # a full disk, typically
+        os.close(fd)
+        raise _write_error(path.parent, exc) from None
+    return WriterLock(fd, path, stale)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _holder(fd: int) -> int | None:
+    """The pid written in the lock file; a writer writes it right after locking, so an empty
+    file is re-read for a moment before giving up."""
+    for _ in range(10):
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text.isdigit():
+            return int(text)
+        time.sleep(0.05)
+    return None
+
+
+def _leftover_note(fd: int) -> str:
+    pid = _holder_now(fd)
+    if pid is None or pid == os.getpid():
+        return ""
+    return (
+        f"a previous `searchsvc index` (pid {pid}) did not finish (killed?): its lock was "
+        "stale; going on"
+    )
+
+
+def _holder_now(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _holds_open(pid: int, fd: int) -> bool:
+    """Whether process ``pid`` is alive and has the lock file open (so it may hold the lock).
+
+    Read from /proc; when that cannot say (another user's process, no /proc), a live process is
+    taken to hold it.
+    """
+    held = os.fstat(fd)
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:
+        return _alive(pid) and not os.path.isdir("/proc/self/fd")
+    except OSError:
+        return _alive(pid)
+    for name in names:
+        try:
+            st = os.stat(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino):
+            return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_holders(fd: int) -> list[int]:
+    """Pids of the processes that have the lock file open, from /proc (empty without it)."""
+    return [pid for pid in _pids() if pid != os.getpid() and _holds_open(pid, fd)]
+
+
+def _pids() -> list[int]:
+    try:
+        return sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+    except OSError:
+        return []
+
+
+def _take_over_if_stale(index_dir: Path, path: Path) -> WriterLock:
+    """The lock is held: refuse when its writer lives, else replace the lock file and hold the
+    new one. Take-overs are serialised by a second lock, held only for this moment (nothing
+    forks while it is held), so two of them never both win."""
+    guard = _open_lock(index_dir / (LOCK_FILE + ".takeover"))
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        fd = _open_lock(path)
+        try:
+            if _try_flock(fd, path):  # freed meanwhile; nobody replaces it while we hold guard
+                return _claim(fd, path, stale=_leftover_note(fd))
+            pid = _holder(fd)
+            if pid is None or _holds_open(pid, fd):
+                raise IndexLocked(
+                    f"another `searchsvc index` (pid {pid or '?'}) is writing {index_dir}; "
+                    "wait for it to finish, then run again"
+                )
+            others = ", ".join(map(str, _lock_holders(fd))) or "unknown"
+        finally:
+            os.close(fd)
+        fresh = path.with_name(f"{LOCK_FILE}.{os.getpid()}.tmp")
+        new_fd = _open_lock(fresh)
+        if not _try_flock(new_fd, fresh):  # cannot happen: nobody else knows this file yet
+            os.close(new_fd)
+            raise IndexLocked(f"cannot take over the stale lock of {index_dir}; run again")
+        lock = _claim(
+            new_fd,
+            path,
+            stale=(
+                f"a previous `searchsvc index` (pid {pid}) is gone, but processes it started "
+                f"({others}) still held its lock: the lock was stale; going on"
+            ),
+        )
+        try:
+            os.replace(fresh, path)
+        except OSError as exc:
+            os.close(new_fd)
+            raise _write_error(index_dir, exc) from None
+        return lock
     finally:
-        os.close(fd)  # closing releases the lock
+        os.close(guard)
 
 
 # --- writing a generation --------------------------------------------------------------------
@@ -266,7 +452,10 @@ class BatchWriter:
         self.writer.commit()
 
     def cancel(self) -> None:
-        self.writer.cancel()
+        """Give the writer up; after a failed commit Whoosh may fail again here, which is not
+        news (the generation's folder is deleted next), so it is not raised."""
+        with suppress(Exception):
+            self.writer.cancel()
 
 
 @dataclass
@@ -323,17 +512,28 @@ def new_generation(
             draft.manifest.save(gen)
             draft.manifest.record(draft.settings).save(gen)
             _switch_to(index_dir, gen)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(gen, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _write_error(index_dir, exc) from exc
         raise
     if draft.discarded:
         shutil.rmtree(gen, ignore_errors=True)
         if base is not None:
             # Servers never read the page table: refreshing sizes and mtimes in place spares
             # the next run re-reading pages that were only touched.
-            draft.manifest.save(base)
+            try:
+                draft.manifest.save(base)
+            except OSError as exc:
+                raise _write_error(index_dir, exc) from exc
         return
     remove_stale_generations(index_dir, keep={gen.name} | ({base.name} if base else set()))
+
+
+def _write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
+    return IndexWriteError(
+        f"cannot write the index in {index_dir}: {_reason(exc)}; the live index is unchanged"
+    )
 
 
 def _next_generation(index_dir: Path) -> Path:
@@ -349,7 +549,12 @@ def _link_copy(src: Path, dst: Path) -> None:
     """Start ``dst`` as hard links to ``src``'s files (Whoosh writes new files, never edits)."""
     dst.mkdir()
     for f in src.iterdir():
-        if f.is_file() and "LOCK" not in f.name and f.name not in (MANIFEST, RECORD):
+        if (
+            f.is_file()
+            and "LOCK" not in f.name
+            and f.name not in (MANIFEST, RECORD)
+            and not f.name.endswith(".tmp")  # left by a killed run; a hard link would share it
+        ):
             os.link(f, dst / f.name)
 
 
