@@ -428,7 +428,11 @@ def serve(
     from .web import create_app
 
     create_app({"INDEX_DIR": str(index_dir)})  # a bad setting stops here, before anything
-    indexing = {"workers": int(from_env("WORKERS")), "base_url": str(from_env("BASE_URL"))}
+    indexing = {
+        "workers": int(from_env("WORKERS")),
+        "base_url": str(from_env("BASE_URL")),
+        "follow_external_links": bool(from_env("FOLLOW_EXTERNAL_LINKS")),
+    }
     check_port(host, port)
     update = not no_update
     if update and not corpus_dir.is_dir():
