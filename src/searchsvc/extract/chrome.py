@@ -19,7 +19,16 @@ from bs4 import Tag
 from bs4.element import PreformattedString
 
 from .blocks import Block
-from .dom import Page, TextSizes, elements, is_hidden, prose_lengths, removed
+from .dom import (
+    Page,
+    TextSizes,
+    elements,
+    is_hidden,
+    outermost,
+    prose_lengths,
+    remove_all,
+    removed,
+)
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Elements that never carry article text.
@@ -170,14 +179,14 @@ def _comment_scoped(page: Page) -> set[int]:
 def remove_junk(page: Page) -> None:
     """Drop elements that never hold readable article text: scripts, styles, widgets, hidden."""
     _remove_signup_boxes(page)
-    for node in list(page.soup.descendants):
-        if isinstance(node, PreformattedString):
-            node.extract()  # HTML comments, CDATA, doctype, processing instructions
-    for tag in page.soup.find_all(True):
-        if removed(tag) or tag.name in ("html", "body"):
-            continue
-        if tag.name in JUNK_TAGS or is_hidden(tag):
-            tag.decompose()
+    # HTML comments, CDATA, doctype, processing instructions
+    remove_all([n for n in page.soup.descendants if isinstance(n, PreformattedString)])
+    remove_all(
+        outermost(
+            page.soup.find_all(True),
+            lambda t: t.name not in ("html", "body") and (t.name in JUNK_TAGS or is_hidden(t)),
+        )
+    )
 
 
 def _remove_signup_boxes(page: Page) -> None:
@@ -220,15 +229,14 @@ def remove_chrome(page: Page, keep: Iterable[Tag] = ()) -> None:
     total = prose[id(body)]
     # Elements that contain a kept one: each kept element and its ancestors, found once.
     holding = {id(a) for k in keep if k is not None for a in (k, *k.parents)}
-    for tag in body.find_all(True):
-        if removed(tag) or tag.name in ("html", "body") or not _is_chrome(page, tag):
-            continue
-        if id(tag) in holding:
-            continue
+
+    def furniture(tag: Tag) -> bool:
+        if tag.name in ("html", "body") or id(tag) in holding or not _is_chrome(page, tag):
+            return False
         size = prose.get(id(tag), 0)
-        if size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total:
-            continue
-        tag.decompose()
+        return not (size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total)
+
+    remove_all(outermost(body.find_all(True), furniture))
 
 
 def remove_link_lists(root: Tag) -> None:

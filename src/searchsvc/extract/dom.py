@@ -18,11 +18,11 @@ one bottom-up pass instead, and the rules read those numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import CData, PreformattedString
+from bs4.element import CData, PageElement, PreformattedString
 
 from searchsvc.text import clean
 
@@ -110,6 +110,42 @@ def removed(tag: Tag) -> bool:
     search of the whole subtree; reading the flag directly keeps this O(1).
     """
     return bool(tag.__dict__.get("_decomposed", False))
+
+
+def remove_all(nodes: list[PageElement]) -> None:
+    """Decompose ``nodes`` (none inside another), each parent's child list rebuilt once.
+
+    bs4 finds a node's place among its siblings by scanning them, so removing thousands of
+    siblings one by one (a script after every paragraph) costs the square of their number.
+    """
+    by_parent: dict[int, tuple[Tag, list[PageElement]]] = {}
+    for node in nodes:
+        if node.parent is not None:
+            by_parent.setdefault(id(node.parent), (node.parent, []))[1].append(node)
+    for parent, doomed in by_parent.values():
+        if len(doomed) > 1:
+            gone = {id(n) for n in doomed}
+            parent.contents = [c for c in parent.contents if id(c) not in gone]
+            for node in doomed:
+                node.parent = None  # already out of the list; extract() relinks the rest
+        for node in doomed:
+            node.decompose()
+
+
+def outermost(nodes: Iterable[PageElement], chosen: Callable[[PageElement], bool]) -> list:
+    """The ``nodes`` (in document order) that ``chosen`` picks, without those inside one
+    picked before: what removing them one by one would have had to remove."""
+    picked: list[PageElement] = []
+    inside: set[int] = set()
+    for node in nodes:
+        parent = node.parent
+        if parent is not None and id(parent) in inside:
+            if isinstance(node, Tag):
+                inside.add(id(node))
+        elif chosen(node):
+            picked.append(node)
+            inside.add(id(node))
+    return picked
 
 
 def elements(root: Tag, *names: str) -> list[Tag]:

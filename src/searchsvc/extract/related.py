@@ -70,6 +70,8 @@ def take_related(page: Page) -> list[tuple[str, str]]:
                 block.decompose()
 
     for label in _labels(soup):
+        if removed(label):
+            continue  # inside a block already taken
         block = _label_block(label, sizes)
         if block is None or removed(block):
             continue
