@@ -84,6 +84,22 @@ SETTINGS: tuple[Setting, ...] = (
         0,
     ),
     Setting("WORKERS", 2, "Processes that parse HTML while indexing.", 1, 64),
+    Setting(
+        "MAX_PAGE_MB",
+        8,
+        "Largest page file read, in MB (checked before reading); a larger one is reported "
+        "and skipped.",
+        1,
+        1024,
+    ),
+    Setting(
+        "MAX_DECOMPRESSED_MB",
+        16,
+        "Largest page a `.gz` file may unpack to, in MB; decompression stops there and the "
+        "page is reported and skipped.",
+        1,
+        1024,
+    ),
     Setting("SITE_NAME", "searchsvc", "Name shown in the search page's header and title."),
 )
 

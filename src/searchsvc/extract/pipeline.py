@@ -20,7 +20,7 @@ from .byline import drop_bylines
 from .dates import normalise_published
 from .decode import parse
 from .dom import Page
-from .records import Article
+from .records import MAX_FIELD_CHARS, MAX_RELATED, MAX_SECTIONS, Article, Link, Section
 from .related import related_links
 from .sections import cut_sections
 
@@ -65,12 +65,38 @@ def extract_article(
         raise ExtractError("no article text found")
     return Article(
         id=article_id,
-        url=url,
-        title=title,
-        topic=topic,
-        topic_label=topic_label,
-        description=description,
-        published=published or byline_date,
-        sections=sections,
-        related=related,
+        url=cut(url, "url"),
+        title=cut(title, "title"),
+        topic=cut(topic, "topic_label"),
+        topic_label=cut(topic_label, "topic_label"),
+        description=cut(description, "description"),
+        published=(published or byline_date or "")[:64] or None,
+        sections=bounded_sections(sections),
+        related=[
+            Link(title=cut(link.title, "related"), url=cut(link.url, "url"))
+            for link in related[:MAX_RELATED]
+        ],
     )
+
+
+def cut(value: str, name: str) -> str:
+    """``value`` cut to the field's limit (``records.MAX_FIELD_CHARS``)."""
+    limit = MAX_FIELD_CHARS[name]
+    return value if len(value) <= limit else value[:limit].rstrip()
+
+
+def bounded_sections(sections: list[Section]) -> list[Section]:
+    """At most MAX_SECTIONS sections (later text joins the last), each field within limits."""
+    if len(sections) > MAX_SECTIONS:
+        rest = sections[MAX_SECTIONS - 1 :]
+        text = "\n\n".join(p for s in rest for p in (s.heading, s.text) if p)
+        last = Section(heading=rest[0].heading, anchor=rest[0].anchor, text=text)
+        sections = [*sections[: MAX_SECTIONS - 1], last]
+    return [
+        Section(
+            heading=cut(s.heading, "heading"),
+            anchor=cut(s.anchor, "url"),
+            text=cut(s.text, "text"),
+        )
+        for s in sections
+    ]
