@@ -93,6 +93,14 @@ SETTINGS: tuple[Setting, ...] = (
         1024,
     ),
     Setting(
+        "MAX_PAGE_TAGS",
+        30_000,
+        "Most HTML start tags a page may have (outside scripts and styles); a page with more "
+        "is reported and skipped, so that no page takes more than about 2 s to extract.",
+        100,
+        10_000_000,
+    ),
+    Setting(
         "MAX_DECOMPRESSED_MB",
         16,
         "Largest page a `.gz` file may unpack to, in MB; decompression stops there and the "

@@ -191,7 +191,11 @@ def parse_page(page: PageFile, base_url: str = "", prepare: Prepare | None = Non
         return ParsedPage(page, sha, unchanged=True)
     try:
         article = extract_article(
-            data, article_id=page.id, base_url=base_url, default_topic=page.default_topic
+            data,
+            article_id=page.id,
+            base_url=base_url,
+            default_topic=page.default_topic,
+            max_tags=int(from_env("MAX_PAGE_TAGS")),  # type: ignore[call-overload]
         )
     except ExtractError as exc:
         return ParsedPage(page, sha, error=str(exc))

@@ -278,6 +278,8 @@ def _fold_piece(text: str) -> str:
 
 def _fold(text: str) -> str:
     """Case, accents and whitespace folded away, as find-in-page matching ignores them."""
+    if text.isascii():  # nothing to decompose; casefold() is lower() on ASCII
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())

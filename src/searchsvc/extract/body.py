@@ -13,7 +13,7 @@ import re
 from bs4 import NavigableString, Tag
 
 from .chrome import NEGATIVE_CHROME_WORDS, in_comments, is_chrome_word
-from .dom import Page, TextSizes, class_list, prose_lengths, removed
+from .dom import Page, TextSizes, class_list, removed
 
 # Class/id words that make a container more or less likely to be the article body.
 POSITIVE_WORDS = frozenset(
@@ -38,7 +38,7 @@ def semantic_body(page: Page) -> Tag | None:
     or the headline) do not count, except an explicit itemprop=articleBody.
     """
     body = page.soup.body or page.soup
-    prose = prose_lengths(body)
+    prose = page.prose(body)
     share = prose[id(body)] * 0.3
     every = page.soup.find_all(True)
     for candidates, floor in (
@@ -76,7 +76,7 @@ def scored_body(page: Page, root: Tag) -> list[Tag]:
     """
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
-    sizes = TextSizes(root)
+    sizes = page.sizes(root)
     paragraphs = [
         t
         for t in root.find_all(True)

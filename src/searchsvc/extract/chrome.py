@@ -25,7 +25,6 @@ from .dom import (
     elements,
     is_hidden,
     outermost,
-    prose_lengths,
     remove_all,
     removed,
 )
@@ -180,6 +179,7 @@ def remove_junk(page: Page) -> None:
     """Drop elements that never hold readable article text: scripts, styles, widgets, hidden."""
     _remove_signup_boxes(page)
     # HTML comments, CDATA, doctype, processing instructions
+    page.changed()
     remove_all([n for n in page.soup.descendants if isinstance(n, PreformattedString)])
     remove_all(
         outermost(
@@ -201,6 +201,7 @@ def _remove_signup_boxes(page: Page) -> None:
     if not fields:
         return
     sizes = TextSizes(page.soup)
+    page.changed()
     for field in fields:
         if removed(field):
             continue
@@ -225,7 +226,7 @@ def remove_chrome(page: Page, keep: Iterable[Tag] = ()) -> None:
     body found from semantic markup).
     """
     body = page.soup.body or page.soup
-    prose = prose_lengths(body)
+    prose = page.prose(body)
     total = prose[id(body)]
     # Elements that contain a kept one: each kept element and its ancestors, found once.
     holding = {id(a) for k in keep if k is not None for a in (k, *k.parents)}
@@ -236,10 +237,11 @@ def remove_chrome(page: Page, keep: Iterable[Tag] = ()) -> None:
         size = prose.get(id(tag), 0)
         return not (size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total)
 
+    page.changed()
     remove_all(outermost(body.find_all(True), furniture))
 
 
-def remove_link_lists(root: Tag) -> None:
+def remove_link_lists(page: Page, root: Tag) -> None:
     """Drop lists of nothing but links inside the article body ("more stories" lists).
 
     An article's own lists are mostly text, so a list counts only when every item (nested ones
@@ -248,12 +250,13 @@ def remove_link_lists(root: Tag) -> None:
     listings = elements(root, "ul", "ol")
     if not listings:
         return
-    sizes = TextSizes(root)
+    sizes = page.sizes(root)
     for listing in listings:
         if removed(listing):
             continue  # inside a list already dropped
         items, loose = sizes.items(listing)
         if items >= 2 and not loose:
+            page.changed()
             listing.decompose()
 
 
@@ -287,7 +290,7 @@ def drop_promo_lines(blocks: list[Block]) -> list[Block]:
 # --- Reader comments -------------------------------------------------------------------------
 
 
-def remove_comments(roots: list[Tag]) -> list[Tag]:
+def remove_comments(page: Page, roots: list[Tag]) -> list[Tag]:
     """Drop reader comments from the body: the one place they are cut. Returns the roots left.
 
     Comment containers with a telling class are already gone with the chrome; this catches the
@@ -298,10 +301,11 @@ def remove_comments(roots: list[Tag]) -> list[Tag]:
     of the article.
     """
     for i, root in enumerate(roots):
-        sizes = TextSizes(root)
+        sizes = page.sizes(root)
         for label in elements(root, *_HEADING_TAGS, "p", "div"):
             if removed(label) or not _is_comments_label(label, sizes):
                 continue
+            page.changed()
             heading = label.name in _HEADING_TAGS
             _drop_from(label, root if heading else label.parent)
             if heading:

@@ -53,6 +53,25 @@ class Page:
         # id(element) -> (element, its words); the element is held so its id stays unique.
         self._words: dict[int, tuple[Tag, tuple[str, ...]]] = {}
         self._cache: dict[str, object] = {}
+        self._sizes: TextSizes | None = None
+        self._prose: tuple[int, dict[int, int]] | None = None
+
+    def sizes(self, root: Tag) -> TextSizes:
+        """Text sizes of ``root``'s elements: measured once, until the page is :meth:`changed`
+        (a stage that removes nothing leaves them valid for the next)."""
+        if self._sizes is None or not self._sizes.measured(root):
+            self._sizes = TextSizes(root)
+        return self._sizes
+
+    def prose(self, root: Tag) -> dict[int, int]:
+        """:func:`prose_lengths` of ``root``, kept until the page is :meth:`changed`."""
+        if self._prose is None or self._prose[0] != id(root):
+            self._prose = (id(root), prose_lengths(root))
+        return self._prose[1]
+
+    def changed(self) -> None:
+        """Forget the measures: elements were removed."""
+        self._sizes = self._prose = None
 
     def cached(self, name: str, compute: Callable[[], T]) -> T:
         """``compute()``'s value, made on the first call for ``name`` and kept for the page."""
@@ -207,6 +226,9 @@ class TextSizes:
                     t[0] += sum(map(len, words))
                     t[1] += len(words)
                     t[3] += child.count(",")
+
+    def measured(self, tag: Tag) -> bool:
+        return id(tag) in self._sizes
 
     def length(self, tag: Tag) -> int:
         """Characters of the tag's text, whitespace collapsed (:func:`text_length`)."""

@@ -9,6 +9,7 @@ module.
 
 from __future__ import annotations
 
+from searchsvc import config
 from searchsvc.text import slugify
 
 from ..errors import ExtractError
@@ -25,6 +26,7 @@ from .related import related_links
 from .sections import cut_sections
 
 DEFAULT_TOPIC = "general"
+MAX_PAGE_TAGS = int(config.default("MAX_PAGE_TAGS"))  # type: ignore[call-overload]
 
 
 def extract_article(
@@ -33,6 +35,7 @@ def extract_article(
     article_id: str,
     base_url: str = "",
     default_topic: str = "",
+    max_tags: int | None = MAX_PAGE_TAGS,
 ) -> Article:
     """Turn one HTML page into an Article.
 
@@ -40,9 +43,11 @@ def extract_article(
     :param article_id: the id to give the article (the caller's file stem).
     :param base_url: site root used for the article URL when the page has no canonical link.
     :param default_topic: topic when the page names none (the caller passes the folder name).
-    :raise ExtractError: empty input, not HTML / undecodable bytes, or no article text.
+    :param max_tags: most start tags a page may have (None: any number).
+    :raise ExtractError: empty input, not HTML / undecodable bytes, too many tags, or no
+        article text.
     """
-    page = Page(parse(html))
+    page = Page(parse(html, max_tags))
     targets = Targets(page)  # what a browser can scroll to, before chrome is removed
     head = metadata.Head(page)
     url = metadata.canonical_url(head, base_url, article_id)
@@ -56,9 +61,9 @@ def extract_article(
     related = related_links(page, url or base_url)
     semantic = semantic_body(page)
     chrome.remove_chrome(page, keep=[semantic] if semantic else [])
-    roots = chrome.remove_comments(body_roots(page, semantic))
+    roots = chrome.remove_comments(page, body_roots(page, semantic))
     for root in roots:
-        chrome.remove_link_lists(root)
+        chrome.remove_link_lists(page, root)
     blocks, byline_date = drop_bylines(chrome.drop_promo_lines(walk(roots)))
     sections = cut_sections(blocks, title, targets)
     if not sections:

@@ -58,13 +58,14 @@ def take_related(page: Page) -> list[tuple[str, str]]:
     not looked at again. Text sizes are those of the page before anything was taken.
     """
     soup = page.soup
-    sizes = TextSizes(soup)
+    sizes = page.sizes(soup)
     pairs: list[tuple[str, str]] = []
 
     def take(links: list[Tag], blocks: list[Tag]) -> None:
         pairs.extend(
             (" ".join(a.get_text(" ").split()), str(a.get("href", "")).strip()) for a in links
         )
+        page.changed()
         for block in blocks:
             if not removed(block):
                 block.decompose()
