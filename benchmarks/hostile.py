@@ -8,8 +8,9 @@ encodings, empty files) plus fixed worst shapes at 2 MB (the nestings of issue #
 og:title, 2 MB of one paragraph, a gzip bomb). Each goes through ``corpus.parse_page`` as a
 file, the way ``searchsvc index`` reads it. Prints files/s, the slowest file and its CPU time,
 peak RSS, errors by kind, and exits non-zero on any crash (an exception out of parse_page, or
-a page over the 2 s target). ``--write DIR`` also leaves the pages in DIR (a hostile corpus
-for ``searchsvc index``).
+a page of at most 2 MB over the 2 s target; such pages are copied to
+``benchmarks/out/hostile/`` to replay). ``--write DIR`` also leaves the pages in DIR (a
+hostile corpus for ``searchsvc index``); ``--index`` then measures ``searchsvc index``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ from tests.test_hostile_strategies import WORD, hostile_documents, nested  # noq
 
 TARGET_SECONDS = 2.0
 MB = 1024 * 1024
+KEEP = REPO / "benchmarks" / "out" / "hostile"  # pages that crashed or were slow, to replay
 
 
 def fixed_pages() -> dict[str, bytes]:
@@ -94,6 +97,12 @@ def error_kind(error: str) -> str:
     return re.split(r"[:(]", error, maxsplit=1)[0].strip()
 
 
+def keep(path: Path) -> None:
+    KEEP.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, KEEP / path.name)
+    print(f"kept {KEEP / path.name}", flush=True)
+
+
 def run(files: list[Path]) -> int:
     kinds: Counter[str] = Counter()
     crashes: list[str] = []
@@ -107,11 +116,13 @@ def run(files: list[Path]) -> int:
             parsed = parse_page(page)
         except Exception:
             crashes.append(f"{path.name}: {traceback.format_exc(limit=3)}")
+            keep(path)
             continue
         seconds = time.process_time() - before
         slowest = max(slowest, (seconds, path.name))
         if seconds > TARGET_SECONDS and "mb." not in path.name:  # the target is for ≤ 2 MB
             crashes.append(f"{path.name}: {seconds:.2f} s, over the {TARGET_SECONDS} s target")
+            keep(path)
         kinds["article" if parsed.article else error_kind(parsed.error or "")] += 1
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

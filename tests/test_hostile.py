@@ -86,6 +86,13 @@ def test_other_quadratic_shapes_are_linear(html):
     assert seconds < TARGET_SECONDS
 
 
+def test_a_line_of_digits_is_not_a_regex_bomb():
+    # The reading-time pattern once nested its quantifiers: 30 digits took minutes.
+    html = "<html><body><article><p>" + "1" * 140 + "</p><p>" + WORD * 5 + "</p></article>"
+    _, seconds = cpu_seconds(extract_article, html, article_id="d")
+    assert seconds < TARGET_SECONDS
+
+
 def test_gzip_bomb_is_refused_with_bounded_memory(tmp_path):
     path = tmp_path / "bomb.html.gz"
     with gzip.open(path, "wb", compresslevel=9) as f:
