@@ -108,6 +108,30 @@ SETTINGS: tuple[Setting, ...] = (
         "Index symlinks that point outside the corpus folder too (1); by default they are "
         "skipped and reported, so only files under the corpus folder become searchable.",
     ),
+    Setting(
+        "MAX_PAGE_MB",
+        8,
+        "Largest page file read, in MB (checked before reading); a larger one is reported "
+        "and skipped.",
+        1,
+        1024,
+    ),
+    Setting(
+        "MAX_PAGE_TAGS",
+        30_000,
+        "Most HTML start tags a page may have (outside scripts and styles); a page with more "
+        "is reported and skipped, so that no page takes more than about 2 s to extract.",
+        100,
+        10_000_000,
+    ),
+    Setting(
+        "MAX_DECOMPRESSED_MB",
+        16,
+        "Largest page a `.gz` file may unpack to, in MB; decompression stops there and the "
+        "page is reported and skipped.",
+        1,
+        1024,
+    ),
     Setting("SITE_NAME", "searchsvc", "Name shown in the search page's header and title."),
 )
 

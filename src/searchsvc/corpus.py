@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
@@ -26,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .config import from_env, setting
 from .errors import CorpusNotFound, CorpusUnreadable, ExtractError
 from .extract import Article, extract_article
 
@@ -194,12 +196,51 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_page(path: Path) -> bytes:
-    """The page's bytes, gunzipped when the name ends in .gz."""
-    data = Path(path).read_bytes()
-    if str(path).lower().endswith(".gz"):
-        data = gzip.decompress(data)
-    return data
+MB = 1024 * 1024
+
+
+def read_page(
+    path: Path, max_page_mb: int | None = None, max_decompressed_mb: int | None = None
+) -> bytes:
+    """The page's bytes, gunzipped when the name ends in .gz, within the size limits.
+
+    The file's size is checked before it is read, and a .gz file is decompressed a bounded
+    amount at a time, so a huge page or a gzip bomb costs neither the memory nor the time.
+
+    :param max_page_mb: largest file on disk (default ``SEARCHSVC_MAX_PAGE_MB``).
+    :param max_decompressed_mb: largest page once gunzipped (``SEARCHSVC_MAX_DECOMPRESSED_MB``).
+    :raise ExtractError: a file or its decompressed page over its limit, naming both sizes
+        and the setting to raise.
+    :raise OSError, EOFError, gzip.BadGzipFile: an unreadable file or a broken gzip stream.
+    """
+    page_limit = _limit("MAX_PAGE_MB", max_page_mb)
+    path = Path(path)
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > page_limit:
+            raise ExtractError(_too_large("file", size, page_limit, "MAX_PAGE_MB"))
+        if not path.name.lower().endswith(".gz"):
+            data = f.read(page_limit + 1)
+            if len(data) > page_limit:  # grew since the check
+                raise ExtractError(_too_large("file", len(data), page_limit, "MAX_PAGE_MB"))
+            return data
+        limit = _limit("MAX_DECOMPRESSED_MB", max_decompressed_mb)
+        with gzip.GzipFile(fileobj=f) as unzipped:
+            data = unzipped.read(limit + 1)
+        if len(data) > limit:
+            what = f"gzip file of {size:,} bytes: page"
+            raise ExtractError(_too_large(what, None, limit, "MAX_DECOMPRESSED_MB"))
+        return data
+
+
+def _limit(name: str, given: int | None) -> int:
+    return (int(from_env(name)) if given is None else given) * MB  # type: ignore[arg-type]
+
+
+def _too_large(what: str, size: int | None, limit: int, name: str) -> str:
+    """ "file of 60,000,000 bytes is over the 8 MB limit (SEARCHSVC_MAX_PAGE_MB)" """
+    told = f"{what} of {size:,} bytes" if size is not None else f"{what} more than {limit:,} bytes"
+    return f"too large: {told} is over the {limit // MB} MB limit ({setting(name).envvar})"
 
 
 def content_hash(data: bytes) -> str:
@@ -246,14 +287,20 @@ def parse_page(page: PageFile, base_url: str = "", prepare: Prepare | None = Non
     """
     try:
         data = read_page(page.path)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except ExtractError as exc:
+        return ParsedPage(page, "", error=str(exc))
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         return ParsedPage(page, "", error=f"cannot read: {exc}")
     sha = content_hash(data)
     if page.known_sha and sha == page.known_sha:
         return ParsedPage(page, sha, unchanged=True)
     try:
         article = extract_article(
-            data, article_id=page.id, base_url=base_url, default_topic=page.default_topic
+            data,
+            article_id=page.id,
+            base_url=base_url,
+            default_topic=page.default_topic,
+            max_tags=int(from_env("MAX_PAGE_TAGS")),  # type: ignore[call-overload]
         )
     except ExtractError as exc:
         return ParsedPage(page, sha, error=str(exc))

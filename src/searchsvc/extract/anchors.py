@@ -39,6 +39,8 @@ TEXT_DIRECTIVE = ":~:text="
 CONTEXT_WORDS = (3, 5, 8, 12)
 # Elements whose text a browser never shows or searches.
 _UNSHOWN = frozenset({"script", "style", "noscript", "template", "head", "title", "svg"})
+# Characters of page text the directive checks of one page may search in all.
+SEARCH_BUDGET_CHARS = 20_000_000
 # An id is usable as a fragment as written: no whitespace, '#' or '%' to escape.
 _PLAIN_ID = re.compile(r"^[^\s#%]+$")
 
@@ -48,21 +50,34 @@ class Targets:
 
     def __init__(self, page: Page) -> None:
         self._fragment: dict[int, str] = {}  # id(element) -> fragment that lands on it
+        self._suffixes: dict[str, int] = {}  # anchor -> last "-n" given for it
         self._elements: list[Tag] = []  # keeps the keyed elements alive while extracting
         ids = Counter(str(t.get("id")) for t in page.elements if t.get("id"))
         self.used_ids = {i for i, n in ids.items() if n == 1 and _PLAIN_ID.match(i)}
-        for tag in page.elements:  # document order: nearer enclosing ids overwrite outer ones
-            element_id = str(tag.get("id") or "")
-            if element_id in self.used_ids:
-                for started in (tag, *_starts(tag)):
-                    self._set(started, element_id)
+        # An element lands on its own id, else on that of the nearest enclosing element it
+        # starts (see :func:`_starts`); top down in document order, so linear at any depth.
+        firsts: dict[int, Tag | None] = {}  # id(parent) -> the element it starts with
         for tag in page.elements:
-            if tag.name == "a" and not tag.get_text(strip=True):
-                name = str(tag.get("name") or tag.get("id") or "")
-                if name and _PLAIN_ID.match(name) and (ids[name] <= 1):
-                    for target in _named_targets(tag):
-                        if id(target) not in self._fragment:  # an id of its own comes first
-                            self._set(target, name)
+            element_id = str(tag.get("id") or "")
+            parent = tag.parent
+            if element_id in self.used_ids:
+                self._set(tag, element_id)
+            elif parent is not None and id(parent) in self._fragment:
+                if id(parent) not in firsts:
+                    firsts[id(parent)] = _first_child(parent)
+                if firsts[id(parent)] is tag:
+                    self._set(tag, self._fragment[id(parent)])
+        for tag in page.elements:
+            if tag.name != "a":
+                continue
+            name = str(tag.get("name") or tag.get("id") or "")
+            if name and _PLAIN_ID.match(name) and ids[name] <= 1 and not _has_text(tag):
+                for target in _named_targets(tag):
+                    if id(target) not in self._fragment:  # an id of its own comes first
+                        self._set(target, name)
+        # Text searches cost the page's length each; past this many characters searched in
+        # all, headings get the plain directive (a page of thousands of headings).
+        self._search_budget = SEARCH_BUDGET_CHARS
         self.text, self._starts = _shown_page_text(page.body)
 
     def _set(self, tag: Tag, fragment: str) -> None:
@@ -84,7 +99,11 @@ class Targets:
         if start is None or not folded:
             return None
         start -= len(_fold(lead)) + 1 if lead else 0
-        found = [m.start() for m in _pattern(folded).finditer(self.text)]
+        end = min(len(self.text), start + len(folded) + 3)  # later matches: no use
+        if self._search_budget < end:
+            return None
+        self._search_budget -= end
+        found = [m.start() for m in _pattern(folded).finditer(self.text, 0, end)]
         if not any(abs(f - start) <= 1 for f in found):
             return None  # not adjacent on the page: chrome or markup sits in between
         return sum(1 for f in found if f < start - 1)
@@ -108,7 +127,8 @@ def section_anchor(
         if candidate not in used:
             used.add(candidate)
             return candidate
-    return _unique(text_directive(shown, suffix=_first_words(after, CONTEXT_WORDS[-1])), used)
+    directive = text_directive(shown, suffix=_first_words(after, CONTEXT_WORDS[-1]))
+    return _unique(directive, used, targets._suffixes)
 
 
 def text_directive(start: str, prefix: str = "", suffix: str = "") -> str:
@@ -150,11 +170,17 @@ def _last_words(text: str, n: int) -> str:
     return " ".join(text.rsplit("\n\n", 1)[-1].split()[-n:])
 
 
-def _unique(anchor: str, used: set[str]) -> str:
-    candidate, n = anchor, 1
+def _unique(anchor: str, used: set[str], suffixes: dict[str, int]) -> str:
+    """``anchor``, else ``anchor-2``, ``anchor-3``…: the first not in ``used`` (which the
+    anchor joins). ``suffixes`` remembers the last number tried for each anchor, so a page
+    of a thousand equal headings does not count up from 2 a thousand times."""
+    candidate, n = anchor, suffixes.get(anchor, 1)
+    if n > 1:
+        candidate = f"{anchor}-{n}"
     while candidate in used:
         n += 1
         candidate = f"{anchor}-{n}"
+    suffixes[anchor] = n
     used.add(candidate)
     return candidate
 
@@ -167,11 +193,22 @@ def _starts(tag: Tag) -> Iterator[Tag]:
     that one's first child element, and so on down."""
     node = tag
     while True:
-        first = next((c for c in node.children if not _blank(c)), None)
-        if not isinstance(first, Tag):
+        first = _first_child(node)
+        if first is None:
             return
         yield first
         node = first
+
+
+def _first_child(tag: Tag) -> Tag | None:
+    """The element ``tag`` starts with: its first child that is not blank, if an element."""
+    first = next((c for c in tag.children if not _blank(c)), None)
+    return first if isinstance(first, Tag) else None
+
+
+def _has_text(tag: Tag) -> bool:
+    """Any visible text below ``tag`` (stops at the first)."""
+    return any(s.strip() for s in tag.strings)
 
 
 def _named_targets(anchor: Tag) -> Iterator[Tag]:
@@ -241,6 +278,8 @@ def _fold_piece(text: str) -> str:
 
 def _fold(text: str) -> str:
     """Case, accents and whitespace folded away, as find-in-page matching ignores them."""
+    if text.isascii():  # nothing to decompose; casefold() is lower() on ASCII
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())

@@ -13,15 +13,7 @@ import re
 from bs4 import NavigableString, Tag
 
 from .chrome import NEGATIVE_CHROME_WORDS, in_comments, is_chrome_word
-from .dom import (
-    Page,
-    class_list,
-    has_block_child,
-    is_ancestor,
-    link_density,
-    prose_lengths,
-    removed,
-)
+from .dom import Page, TextSizes, class_list, removed
 
 # Class/id words that make a container more or less likely to be the article body.
 POSITIVE_WORDS = frozenset(
@@ -46,7 +38,7 @@ def semantic_body(page: Page) -> Tag | None:
     or the headline) do not count, except an explicit itemprop=articleBody.
     """
     body = page.soup.body or page.soup
-    prose = prose_lengths(body)
+    prose = page.prose(body)
     share = prose[id(body)] * 0.3
     every = page.soup.find_all(True)
     for candidates, floor in (
@@ -79,19 +71,22 @@ def scored_body(page: Page, root: Tag) -> list[Tag]:
     parent gets the full score, grandparent half, great-grandparent a sixth. Containers start
     with a bonus/penalty from their tag and class words, and the total is discounted by link
     density. Siblings of the winner that look like content are returned with it, in order.
+    Text sizes are measured once (:class:`.dom.TextSizes`): nested paragraphs cost their
+    count, not the square of their depth.
     """
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
+    sizes = page.sizes(root)
     paragraphs = [
         t
         for t in root.find_all(True)
-        if t.name in _PARAGRAPH_TAGS or (t.name == "div" and not has_block_child(t))
+        if t.name in _PARAGRAPH_TAGS or (t.name == "div" and not sizes.has_block_child(t))
     ]
     for para in paragraphs:
-        text = " ".join(para.get_text(" ").split())
-        if len(text) < 25:
+        length = sizes.length(para)
+        if length < 25:
             continue
-        score = 1 + text.count(",") + min(len(text) // 100, 3)
+        score = 1 + sizes.commas(para) + min(length // 100, 3)
         for level, ancestor in enumerate(_ancestors(para, 3)):
             key = id(ancestor)
             if key not in scores:
@@ -100,10 +95,10 @@ def scored_body(page: Page, root: Tag) -> list[Tag]:
             scores[key] += score / (1, 2, 6)[level]
     if not scores:
         return [root]
-    final = {key: s * (1 - link_density(nodes[key])) for key, s in scores.items()}
+    final = {key: s * (1 - sizes.link_density(nodes[key])) for key, s in scores.items()}
     top_key = max(final, key=final.__getitem__)
     top = _widen(nodes[top_key], final, nodes)
-    return _with_siblings(page, top, final, final[top_key])
+    return _with_siblings(page, top, final, final[top_key], sizes)
 
 
 def _ancestors(tag: Tag, depth: int) -> list[Tag]:
@@ -132,10 +127,12 @@ def _widen(top: Tag, final: dict[int, float], nodes: dict[int, Tag]) -> Tag:
         nodes[k] for k, s in sorted(final.items(), key=lambda kv: -kv[1])[1:6] if s >= 0.75 * best
     ]
     if len(rivals) >= 3:
+        # Each rival's ancestors once, as sets: the walk up from ``top`` is then linear.
+        lineages = [{id(p) for p in r.parents} for r in rivals]
         for ancestor in top.parents:
             if ancestor.name in (None, "[document]", "html", "body"):
                 break
-            shared = sum(1 for r in rivals if is_ancestor(ancestor, r))
+            shared = sum(1 for lineage in lineages if id(ancestor) in lineage)
             if shared >= 3:
                 top = ancestor
                 break
@@ -148,7 +145,9 @@ def _widen(top: Tag, final: dict[int, float], nodes: dict[int, Tag]) -> Tag:
     return top
 
 
-def _with_siblings(page: Page, top: Tag, final: dict[int, float], best: float) -> list[Tag]:
+def _with_siblings(
+    page: Page, top: Tag, final: dict[int, float], best: float, sizes: TextSizes
+) -> list[Tag]:
     """The winner plus neighbouring blocks that clearly belong to the same article.
 
     ``best`` is the winning score (``top`` itself may be an unscored wrapper of the winner).
@@ -168,14 +167,15 @@ def _with_siblings(page: Page, top: Tag, final: dict[int, float], best: float) -
         score = final.get(id(sib), 0.0)
         if top_classes and class_list(sib) == top_classes:
             score += best * 0.2
-        if score >= threshold or (sib.name == "p" and _looks_like_content(sib)):
+        if score >= threshold or (sib.name == "p" and _looks_like_content(sib, sizes)):
             picked.append(sib)
     return picked
 
 
-def _looks_like_content(para: Tag) -> bool:
-    text = " ".join(para.get_text(" ").split())
-    density = link_density(para)
-    if len(text) > 80:
+def _looks_like_content(para: Tag, sizes: TextSizes) -> bool:
+    length, density = sizes.length(para), sizes.link_density(para)
+    if length > 80:
         return density < 0.25
-    return bool(text) and density == 0 and bool(re.search(r"\.( |$)", text))
+    if not length or density:
+        return False
+    return bool(re.search(r"\.( |$)", " ".join(para.get_text(" ").split())))

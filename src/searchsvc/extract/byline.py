@@ -20,7 +20,9 @@ FIRST_BLOCKS = 4
 MAX_BYLINE_CHARS = 150
 
 _READING_TIME = re.compile(
-    r"\b(?:\d+\s*(?:-|to)?\s*)+min(?:ute)?s?\.?\s+(?:read|reading(?:\s+time)?)\b"
+    # "5 min read", "5-7 minutes read"; one way to match each digit run (a nested
+    # quantifier here took minutes on a line of 30 digits)
+    r"\b\d+(?:(?:\s*(?:-|to)\s*|\s+)\d+)*\s*min(?:ute)?s?\.?\s+(?:read|reading(?:\s+time)?)\b"
     r"|\breading\s+time\s*:?\s*\d+\s*min(?:ute)?s?\b",
     re.IGNORECASE,
 )

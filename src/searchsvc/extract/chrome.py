@@ -21,14 +21,12 @@ from bs4.element import PreformattedString
 from .blocks import Block
 from .dom import (
     Page,
-    contains,
+    TextSizes,
     elements,
-    has_block_child,
     is_hidden,
-    link_density,
-    prose_lengths,
+    outermost,
+    remove_all,
     removed,
-    text_length,
 )
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -119,6 +117,10 @@ COMMENTS_HEADING = re.compile(
 )
 # Longest paragraph still read as a comments heading: a label, not a sentence about comments.
 COMMENTS_LABEL_CHARS = 60
+# ...and longest heading ("3 thoughts on “A Long Article Title”").
+COMMENTS_HEADING_CHARS = 300
+# A sign-up box sits at most this many levels above its e-mail field.
+SIGNUP_BOX_LEVELS = 32
 
 
 # --- Class and role words --------------------------------------------------------------------
@@ -148,13 +150,26 @@ def _is_chrome(page: Page, tag: Tag) -> bool:
 
 
 def in_comments(page: Page, tag: Tag) -> bool:
-    """Inside an element whose class/id says comments (comments are often <article>s too)."""
-    return any(
-        word.startswith("comment") and word not in NOT_CHROME_WORDS
-        for node in (tag, *tag.parents)
-        if node.name not in ("html", "body", "[document]")
-        for word in page.words(node)
-    )
+    """Inside an element whose class/id says comments (comments are often <article>s too).
+
+    The page's comment scopes are found once, top down, so asking for every element of a
+    deeply nested page stays linear.
+    """
+    scoped = page.cached("in_comments", lambda: _comment_scoped(page))
+    return id(tag) in scoped
+
+
+def _comment_scoped(page: Page) -> set[int]:
+    """ids of the elements that are, or lie inside, an element with a comments class/id."""
+    scoped: set[int] = set()
+    for tag in page.soup.find_all(True):  # document order: a parent comes before its children
+        parent = tag.parent
+        if (parent is not None and id(parent) in scoped) or (
+            tag.name not in ("html", "body")
+            and any(w.startswith("comment") and w not in NOT_CHROME_WORDS for w in page.words(tag))
+        ):
+            scoped.add(id(tag))
+    return scoped
 
 
 # --- Removing elements -----------------------------------------------------------------------
@@ -163,14 +178,15 @@ def in_comments(page: Page, tag: Tag) -> bool:
 def remove_junk(page: Page) -> None:
     """Drop elements that never hold readable article text: scripts, styles, widgets, hidden."""
     _remove_signup_boxes(page)
-    for node in list(page.soup.descendants):
-        if isinstance(node, PreformattedString):
-            node.extract()  # HTML comments, CDATA, doctype, processing instructions
-    for tag in page.soup.find_all(True):
-        if removed(tag) or tag.name in ("html", "body"):
-            continue
-        if tag.name in JUNK_TAGS or is_hidden(tag):
-            tag.decompose()
+    # HTML comments, CDATA, doctype, processing instructions
+    page.changed()
+    remove_all([n for n in page.soup.descendants if isinstance(n, PreformattedString)])
+    remove_all(
+        outermost(
+            page.soup.find_all(True),
+            lambda t: t.name not in ("html", "body") and (t.name in JUNK_TAGS or is_hidden(t)),
+        )
+    )
 
 
 def _remove_signup_boxes(page: Page) -> None:
@@ -178,16 +194,22 @@ def _remove_signup_boxes(page: Page) -> None:
 
     Such boxes often have no telling class ("Subscribe to the Morning Review ... You have been
     successfully subscribed!"); the e-mail input gives them away. The box is the largest
-    ancestor with little text, never the article container itself.
+    ancestor with little text (at most SIGNUP_BOX_LEVELS up), never the article container
+    itself. Text is measured once, on the page as it came.
     """
-    for field in page.soup.find_all("input"):
-        if removed(field) or str(field.get("type", "")).lower() != "email":
+    fields = [f for f in page.soup.find_all("input") if str(f.get("type", "")).lower() == "email"]
+    if not fields:
+        return
+    sizes = TextSizes(page.soup)
+    page.changed()
+    for field in fields:
+        if removed(field):
             continue
         box = None
-        for parent in field.parents:
+        for level, parent in enumerate(field.parents):
             if parent.name in BODY_BOUNDARY_TAGS or parent.get("itemprop") == "articleBody":
                 break
-            if text_length(parent) > SIGNUP_BOX_CHARS:
+            if level >= SIGNUP_BOX_LEVELS or sizes.length(parent) > SIGNUP_BOX_CHARS:
                 break
             box = parent
         if box is not None:
@@ -204,28 +226,37 @@ def remove_chrome(page: Page, keep: Iterable[Tag] = ()) -> None:
     body found from semantic markup).
     """
     body = page.soup.body or page.soup
-    prose = prose_lengths(body)
+    prose = page.prose(body)
     total = prose[id(body)]
-    keep = [k for k in keep if k is not None]
-    for tag in body.find_all(True):
-        if removed(tag) or tag.name in ("html", "body") or not _is_chrome(page, tag):
-            continue
-        if any(contains(tag, k) for k in keep):
-            continue
+    # Elements that contain a kept one: each kept element and its ancestors, found once.
+    holding = {id(a) for k in keep if k is not None for a in (k, *k.parents)}
+
+    def furniture(tag: Tag) -> bool:
+        if tag.name in ("html", "body") or id(tag) in holding or not _is_chrome(page, tag):
+            return False
         size = prose.get(id(tag), 0)
-        if size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total:
-            continue
-        tag.decompose()
+        return not (size >= MIN_WRAPPER_TEXT and size >= MAIN_TEXT_SHARE * total)
+
+    page.changed()
+    remove_all(outermost(body.find_all(True), furniture))
 
 
-def remove_link_lists(root: Tag) -> None:
+def remove_link_lists(page: Page, root: Tag) -> None:
     """Drop lists of nothing but links inside the article body ("more stories" lists).
 
-    An article's own lists are mostly text, so a list counts only when every item is links.
+    An article's own lists are mostly text, so a list counts only when every item (nested ones
+    too) is at least 90% links. Item sizes are measured once per root (:class:`.dom.TextSizes`).
     """
-    for listing in elements(root, "ul", "ol"):
-        items = [li for li in listing.find_all("li") if not removed(li)]
-        if len(items) >= 2 and all(link_density(li) >= 0.9 for li in items):
+    listings = elements(root, "ul", "ol")
+    if not listings:
+        return
+    sizes = page.sizes(root)
+    for listing in listings:
+        if removed(listing):
+            continue  # inside a list already dropped
+        items, loose = sizes.items(listing)
+        if items >= 2 and not loose:
+            page.changed()
             listing.decompose()
 
 
@@ -259,7 +290,7 @@ def drop_promo_lines(blocks: list[Block]) -> list[Block]:
 # --- Reader comments -------------------------------------------------------------------------
 
 
-def remove_comments(roots: list[Tag]) -> list[Tag]:
+def remove_comments(page: Page, roots: list[Tag]) -> list[Tag]:
     """Drop reader comments from the body: the one place they are cut. Returns the roots left.
 
     Comment containers with a telling class are already gone with the chrome; this catches the
@@ -270,9 +301,11 @@ def remove_comments(roots: list[Tag]) -> list[Tag]:
     of the article.
     """
     for i, root in enumerate(roots):
+        sizes = page.sizes(root)
         for label in elements(root, *_HEADING_TAGS, "p", "div"):
-            if removed(label) or not _is_comments_label(label):
+            if removed(label) or not _is_comments_label(label, sizes):
                 continue
+            page.changed()
             heading = label.name in _HEADING_TAGS
             _drop_from(label, root if heading else label.parent)
             if heading:
@@ -280,13 +313,14 @@ def remove_comments(roots: list[Tag]) -> list[Tag]:
     return roots
 
 
-def _is_comments_label(tag: Tag) -> bool:
-    if tag.name not in _HEADING_TAGS and has_block_child(tag):
+def _is_comments_label(tag: Tag, sizes: TextSizes) -> bool:
+    heading = tag.name in _HEADING_TAGS
+    if not heading and sizes.has_block_child(tag):
         return False  # a container, not a label
-    text = " ".join(tag.get_text(" ").split())
-    if tag.name not in _HEADING_TAGS and len(text) > COMMENTS_LABEL_CHARS:
+    length = sizes.length(tag)
+    if not length or length > (COMMENTS_HEADING_CHARS if heading else COMMENTS_LABEL_CHARS):
         return False  # a sentence about comments, not a label
-    return bool(text) and bool(COMMENTS_HEADING.match(text))
+    return bool(COMMENTS_HEADING.match(" ".join(tag.get_text(" ").split())))
 
 
 def _drop_from(tag: Tag, scope: Tag | None) -> None:

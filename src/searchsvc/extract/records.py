@@ -8,6 +8,22 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# Longest value kept of each field, in characters; longer ones are cut (``extract_article``).
+# Every section's document repeats the title, so a hostile 1 MB og:title must not reach it.
+MAX_FIELD_CHARS = {
+    "title": 500,
+    "description": 2_000,
+    "topic_label": 100,
+    "url": 2_048,
+    "heading": 500,
+    "text": 100_000,  # one section's text
+    "related": 500,  # a related link's title (and, like url, its address)
+}
+# Most sections kept per article; the text of any later ones joins the last kept section.
+MAX_SECTIONS = 1_000
+# Most related links kept per article.
+MAX_RELATED = 100
+
 
 @dataclass(frozen=True)
 class Section:

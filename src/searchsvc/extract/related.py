@@ -9,13 +9,14 @@ class or id says "related".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urljoin
 
 from bs4 import NavigableString, Tag
 
 from searchsvc.text import clean
 
-from .dom import Page, class_list, contains, link_density, removed, text_length
+from .dom import Page, TextSizes, class_list, removed
 from .records import Link
 
 RELATED_LABEL = re.compile(
@@ -26,6 +27,8 @@ RELATED_LABEL = re.compile(
 _LABEL_HOLDERS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "li", "dt", "section"})
 # Longest own (unlinked) text of a label block: a label, not a sentence mentioning articles.
 _LABEL_CHARS = 60
+# A label's block is at most this many levels above its text ("<h3><span>Related…").
+_LABEL_LEVELS = 8
 
 
 def related_links(page: Page, base: str) -> list[Link]:
@@ -49,68 +52,90 @@ def _as_links(pairs: list[tuple[str, str]], base: str) -> list[Link]:
 
 
 def take_related(page: Page) -> list[tuple[str, str]]:
-    """Remove the page's related-reading blocks and return their links as (text, href)."""
+    """Remove the page's related-reading blocks and return their links as (text, href).
+
+    Each block found is taken out at once, so labels and "related" elements inside it are
+    not looked at again. Text sizes are those of the page before anything was taken.
+    """
     soup = page.soup
-    found: list[Tag] = []
-    used: list[Tag] = []
-    labels = [
-        node
-        for node in soup.descendants
-        if type(node) is NavigableString and RELATED_LABEL.match(node)
-    ]
-    for label in labels:
-        block = _label_block(label)
-        if block is None or removed(block) or any(b is block for b in used):
+    sizes = page.sizes(soup)
+    pairs: list[tuple[str, str]] = []
+
+    def take(links: list[Tag], blocks: list[Tag]) -> None:
+        pairs.extend(
+            (" ".join(a.get_text(" ").split()), str(a.get("href", "")).strip()) for a in links
+        )
+        page.changed()
+        for block in blocks:
+            if not removed(block):
+                block.decompose()
+
+    for label in _labels(soup):
+        if removed(label):
+            continue  # inside a block already taken
+        block = _label_block(label, sizes)
+        if block is None or removed(block):
             continue
-        links, consumed = _links_after_label(block)
+        links, consumed = _links_after_label(block, sizes)
         if links:
-            found.extend(links)
-            used.extend(consumed)
-    page_text = text_length(soup.body or soup)
+            take(links, consumed)
+    page_text = sizes.length(soup.body or soup)
     for holder in soup.find_all(True):
-        if removed(holder) or not _is_related_holder(page, holder, page_text):
+        if removed(holder) or not _is_related_holder(holder, page_text, sizes):
             continue
-        if any(contains(u, holder) for u in used):
-            continue
-        found.extend(_links(holder))
-        used.append(holder)
-    pairs = [(" ".join(a.get_text(" ").split()), str(a.get("href", "")).strip()) for a in found]
-    for tag in used:
-        if not removed(tag):
-            tag.decompose()
+        take(_links(holder), [holder])
     return pairs
 
 
-def _label_block(label: NavigableString) -> Tag | None:
+def _labels(soup: Tag) -> list[NavigableString]:
+    """Strings that read as a related-reading label, outside links ("Read more" links are
+    teasers, not labels); one walk that knows whether it is inside a link."""
+    found: list[NavigableString] = []
+    stack: list[tuple[Iterator, bool]] = [(iter(soup.contents), False)]
+    while stack:
+        children, in_link = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, Tag):
+            stack.append((iter(child.contents), in_link or child.name == "a"))
+        elif not in_link and type(child) is NavigableString and RELATED_LABEL.match(child):
+            found.append(child)
+    return found
+
+
+def _label_block(label: NavigableString, sizes: TextSizes) -> Tag | None:
     """The paragraph or heading holding a "Related Topics" label, if the label is one."""
-    if any(p.name == "a" for p in label.parents):
-        return None  # a "Read more" link is a teaser, not a label
     block = label.parent
-    while block is not None and block.name not in _LABEL_HOLDERS:
+    for _ in range(_LABEL_LEVELS):
+        if block is None or block.name in _LABEL_HOLDERS:
+            break
         block = block.parent
-    if block is None:
+    if block is None or block.name not in _LABEL_HOLDERS:
         return None
-    linked = sum(len(a.get_text()) for a in block.find_all("a"))
-    own_text = block.get_text()[: max(0, len(block.get_text()) - linked)]
-    if len(" ".join(own_text.split())) > _LABEL_CHARS:
+    if sizes.length(block) - sizes.linked(block) > _LABEL_CHARS:
         return None  # a sentence that merely mentions related articles
     return block
 
 
-def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
+def _links_after_label(block: Tag, sizes: TextSizes) -> tuple[list[Tag], list[Tag]]:
     """Links in the label's own block plus the link lists/paragraphs right after it."""
     links = _links(block)
     consumed = [block]
-    for sibling in block.find_next_siblings():
+    for sibling in block.next_siblings:
+        if not isinstance(sibling, Tag):
+            continue
         if sibling.name in ("ul", "ol") or (links == [] and sibling.name in ("div", "section")):
+            if sizes.link_density(sibling) < 0.5:
+                break
             sibling_links = _links(sibling)
-            if not sibling_links or link_density(sibling) < 0.5:
+            if not sibling_links:
                 break
             links.extend(sibling_links)
             consumed.append(sibling)
             if sibling.name != "ul" and sibling.name != "ol":
                 break
-        elif sibling.name in ("p", "li", "div") and _is_link_line(sibling):
+        elif sibling.name in ("p", "li", "div") and _is_link_line(sibling, sizes):
             links.extend(_links(sibling))
             consumed.append(sibling)
         else:
@@ -118,15 +143,15 @@ def _links_after_label(block: Tag) -> tuple[list[Tag], list[Tag]]:
     return links, consumed
 
 
-def _is_link_line(tag: Tag) -> bool:
-    return bool(_links(tag)) and link_density(tag) >= 0.8
+def _is_link_line(tag: Tag, sizes: TextSizes) -> bool:
+    return sizes.link_density(tag) >= 0.8 and bool(_links(tag))
 
 
 def _links(tag: Tag) -> list[Tag]:
     return [a for a in tag.find_all("a") if a.get("href")]
 
 
-def _is_related_holder(page: Page, tag: Tag, page_text: int) -> bool:
+def _is_related_holder(tag: Tag, page_text: int, sizes: TextSizes) -> bool:
     """A "related" element ("related-posts", "jp-relatedposts"), but never an article wrapper
     that merely carries such a class among others."""
     if tag.name in ("html", "body", "a"):
@@ -134,9 +159,6 @@ def _is_related_holder(page: Page, tag: Tag, page_text: int) -> bool:
     names = " ".join([*class_list(tag), str(tag.get("id") or "")]).lower()
     if "related" not in names:
         return False
-    if any(
-        t.name in ("h1", "article", "main") or t.get("itemprop") == "articleBody"
-        for t in tag.find_all(True)
-    ):
+    if sizes.has_article_below(tag):
         return False
-    return text_length(tag) < page_text / 2
+    return sizes.length(tag) < page_text / 2

@@ -52,13 +52,15 @@ def cut_sections(blocks: list[Block], title: str, targets: Targets) -> list[Sect
     :param targets: the original page's fragment targets, for each section's anchor.
     """
     cuts: list[tuple[Block | None, list[str]]] = [(None, [])]
+    has_text = False
     for i, block in enumerate(blocks):
         if block.kind == "heading" or is_heading_paragraph(blocks, i):
-            if same_text(_heading(block), title) and not any(texts for _, texts in cuts):
+            if not has_text and same_text(_heading(block), title):
                 continue  # the article's own title repeated above the text
             cuts.append((block, []))
         else:
             cuts[-1][1].append(block.text)
+            has_text = True
     sections: list[Section] = []
     used: set[str] = set()
     for heading, texts in cuts:
