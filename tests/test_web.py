@@ -127,8 +127,6 @@ def test_natural_question_with_parser_syntax_characters(live):
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/search",
-        "/api/search?q=",
         "/api/search?q=a*",
         "/api/search?q=topic:",
         "/api/search?q=x&page=0",

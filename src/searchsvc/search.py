@@ -142,19 +142,19 @@ def search(
     :param snippets: build highlighted snippets.
     A query of only words too common to index finds nothing, and ``notice`` says why.
 
-    :param explain_empty: answer a query with nothing to look for (only spaces, punctuation or
-        exclusions) the same way, instead of raising ``BadQuery`` (the API does; the CLI not).
+    :param explain_empty: answer a query with nothing to look for (empty, only spaces,
+        punctuation or exclusions) the same way, instead of raising ``BadQuery`` (the API and
+        the page do; the CLI does not).
     :raise BadQuery: for an empty or too long query, a malformed one (``a*``, ``topic:``), or
         bad paging.
     """
     started = time.perf_counter()
     check_paging(page, per_page, max_per_page)
-    given = bool(text)
-    text = (text or "").strip()
-    if not text and not topic and not (explain_empty and given):
-        raise BadQuery("the query is empty: type some words to search for")
-    if len(text) > max_length:
+    if len(text or "") > max_length:  # as given: the API's schema counts every character
         raise BadQuery(f"the query is too long: at most {max_length} characters")
+    text = (text or "").strip()
+    if not text and not topic and not explain_empty:
+        raise BadQuery("the query is empty: type some words to search for")
     key = (view.generation, text, topic, page, per_page, facets, snippets, explain_empty)
     cached = view.results.get(key) if view.results is not None else None
     if cached is None:
@@ -209,7 +209,9 @@ def _nothing_to_look_for(
     view: View, text: str, parsed: ParsedQuery, page: int, per_page: int, facets: bool
 ) -> Results:
     """No results for a query without a word, phrase or prefix, and the reason."""
-    if parsed.excluded or parsed.excluded_topics:
+    if not text:
+        notice = "the query is empty: type some words to search for, or pick a topic"
+    elif parsed.excluded or parsed.excluded_topics:
         notice = "the query only leaves things out: add a word that says what you are looking for"
     else:
         notice = "the query has no words to look for: type some words to search for"

@@ -197,8 +197,8 @@ def int_arg(name: str, default: int) -> int:
 
     :raise BadQuery: when the parameter is present but not such a number.
     """
-    raw = request.args.get(name, "")
-    if not raw:
+    raw = request.args.get(name)
+    if raw is None:
         return default
     if not _DIGITS.fullmatch(raw):
         raise BadQuery(f"{name} must be a whole number, got {raw!r}")
@@ -243,6 +243,8 @@ def body_params() -> dict:
         raise BadQuery(f"unknown key {unknown[0]!r}: the body takes {', '.join(BODY_TYPES)}")
     for key, kinds in BODY_TYPES.items():
         value = body.get(key)
+        if kinds is int and isinstance(value, float) and value.is_integer():
+            body[key] = value = int(value)  # JSON's 70.0 is the integer 70
         if key in body and (isinstance(value, bool) or not isinstance(value, kinds)):
             kind = "a whole number" if kinds is int else "a string"
             raise BadQuery(f"{key} must be {kind}, got {value!r}")
@@ -250,11 +252,15 @@ def body_params() -> dict:
 
 
 def reject_unknown_parameters(accepted: tuple[str, ...]) -> None:
-    """:raise BadQuery: for a query parameter the endpoint does not read (a typo, say)."""
+    """:raise BadQuery: for a query parameter the endpoint does not read (a typo, say), or one
+    given more than once (which of them would count?)."""
     unknown = sorted(set(request.args) - set(accepted))
     if unknown:
         takes = ", ".join(accepted) if accepted else "no query parameters (send a JSON body)"
         raise BadQuery(f"unknown parameter {unknown[0]!r}: this endpoint takes {takes}")
+    repeated = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
+    if repeated:
+        raise BadQuery(f"{repeated[0]} is given more than once: give it once")
 
 
 # --- JSON API --------------------------------------------------------------------------------
@@ -274,8 +280,6 @@ def register_api(app: Flask) -> None:
         return answer_search(params.get("q", ""), search_args(params))
 
     def answer_search(q: str, args: dict):
-        if not q and not args["topic"]:
-            raise BadQuery("q or topic is required: /api/search?q=your+words")
         results = search(live_view(), q, explain_empty=True, **args)
         return jsonify({"ok": True, **results.to_dict()})
 
