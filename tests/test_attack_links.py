@@ -154,7 +154,7 @@ def test_an_unsafe_url_links_to_the_served_page_instead(hostile, make_server):
 def test_the_api_json_is_inert_text(hostile, make_server):
     _, index_dir = hostile
     server = make_server(index_dir)
-    status, ctype, body = server.get("/api/search?q=zebrafish&per_page=100")
+    _, ctype, body = server.get("/api/search?q=zebrafish&per_page=100")
     assert ctype == "application/json" and "<script" not in json.loads(body)["results"][0]["url"]
 
 

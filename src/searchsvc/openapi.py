@@ -116,9 +116,9 @@ SEARCH = {
         "notice": {
             "type": ["string", "null"],
             "description": (
-                "Why nothing was searched: the query is empty or has no words (only "
-                "spaces or punctuation), only leaves things out (-word), or only has words too common "
-                "to index. Such a query is not an error: it answers 200 with no results."
+                "Why nothing was searched: the query is empty, has no words (only spaces "
+                "or punctuation), only leaves things out (-word), or only has words too "
+                "common to index. Such a query is not an error: it answers 200, no results."
             ),
         },
     },
