@@ -258,7 +258,7 @@ def nginx(listen: int, upstream: int):
         proc = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(conf)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{listen}"
         try:
