@@ -16,6 +16,7 @@ applies the same :data:`SETTINGS`. The web app itself knows nothing of gunicorn.
 from __future__ import annotations
 
 import json
+import signal
 
 from gunicorn import util
 from gunicorn.http import errors, wsgi
@@ -29,6 +30,7 @@ worker_connections = 1000  # open connections per worker process, idle ones incl
 keepalive = 2  # seconds a request line and headers may take to arrive, and a connection idle
 limit_request_line = 8190  # gunicorn's largest; longer queries go in POST /api/search
 timeout = 30
+graceful_timeout = 5  # on stop, requests in flight get 5 s (searches take milliseconds)
 control_socket_disable = True  # see cli._run_gunicorn
 
 SETTINGS = {
@@ -37,6 +39,7 @@ SETTINGS = {
     "keepalive": keepalive,
     "limit_request_line": limit_request_line,
     "timeout": timeout,
+    "graceful_timeout": graceful_timeout,
     "control_socket_disable": control_socket_disable,
 }
 
@@ -58,7 +61,14 @@ class Worker(GeventWorker):
 
     def init_process(self) -> None:
         wsgi.Response = QuietResponse  # this worker process's responses (wsgi.create uses it)
+        # Until gunicorn installs the worker's signal handlers (after gevent's patching, which
+        # takes a while), a SIGTERM from the master would be lost and the worker would serve
+        # on: take it from the start.
+        signal.signal(signal.SIGTERM, self._stop_early)
         super().init_process()
+
+    def _stop_early(self, signum, frame) -> None:
+        self.alive = False
 
     def handle_error(self, req, client, addr, exc) -> None:
         """Protocol errors in the API's shape: gunicorn cannot read the path of a request line
