@@ -21,7 +21,10 @@ from searchsvc.extract import ExtractError, extract_article
 from searchsvc.extract.records import MAX_FIELD_CHARS
 from tests.test_hostile_strategies import WORD, hostile_documents, nested
 
-TARGET_SECONDS = 2.0
+# The 2 s target is measured by `python benchmarks/hostile.py` (speed lives in benchmarks).
+# Here the bound only has to catch the quadratic costs coming back (they took minutes), with
+# room for a busy machine: five times the target, in CPU seconds.
+TARGET_SECONDS = 10.0
 
 
 def cpu_seconds(fn, *args, **kwargs):

@@ -127,11 +127,8 @@ def test_natural_question_with_parser_syntax_characters(live):
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/search",
-        "/api/search?q=",
         "/api/search?q=a*",
         "/api/search?q=topic:",
-        "/api/search?q=-only%20-excluded",
         "/api/search?q=x&page=0",
         "/api/search?q=x&page=two",
         "/api/search?q=x&per_page=1000",

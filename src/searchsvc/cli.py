@@ -403,7 +403,11 @@ def check_port(host: str, port: int) -> None:
     help="gunicorn processes answering requests (the first indexing uses SEARCHSVC_WORKERS).",
 )
 @click.option(
-    "--threads", type=click.IntRange(1), default=4, show_default=True, help="Threads per process."
+    "--connections",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Connections each process holds open at once, idle and slow ones included.",
 )
 @click.option(
     "--no-update", is_flag=True, help="Serve the index as it is, without indexing the corpus."
@@ -416,10 +420,10 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int,
+    connections: int,
     no_update: bool,
 ) -> None:
-    """Serve the search page and JSON API with gunicorn.
+    """Serve the search page and JSON API with gunicorn (gevent workers, as in production).
 
     Checks the settings and the port first, then brings the index up to date with the corpus
     folder (only what changed is indexed; the first run builds the index), printing each
@@ -456,26 +460,29 @@ def serve(
         click.echo(f"Indexed {report.summary()}", err=True)
     elif current_generation(index_dir) is None:
         click.echo(f"No index in {index_dir} yet: searches answer 503 until one is built", err=True)
-    _run_gunicorn(index_dir, host, port, workers, threads)
+    _run_gunicorn(index_dir, host, port, workers, connections)
 
 
-def _run_gunicorn(index_dir: Path, host: str, port: int, workers: int, threads: int) -> None:
+def _run_gunicorn(index_dir: Path, host: str, port: int, workers: int, connections: int) -> None:
+    """gunicorn with ``serving.SETTINGS`` (its slow-client worker), as production runs it."""
     from gunicorn.app.base import BaseApplication
 
+    from .serving import SETTINGS
     from .web import create_app
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
             # gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR or
             # ~/.gunicorn/gunicorn.ctl): a second serve unlinks the first one's socket and the
             # first to stop deletes the other's. A path beside the index would still be shared
             # by two serves of one index on two ports, and a Unix socket path must stay under
-            # 108 bytes. Nothing of searchsvc uses `gunicornc`, so each serve runs without one.
-            self.cfg.set("control_socket_disable", True)
+            # 108 bytes. Nothing of searchsvc uses `gunicornc`, so SETTINGS disable it.
+            for name, value in SETTINGS.items():
+                self.cfg.set(name, value)
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_connections", connections)
+            self.cfg.set("accesslog", "-")
 
         def load(self):
             return create_app({"INDEX_DIR": str(index_dir)})

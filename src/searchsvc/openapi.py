@@ -115,7 +115,11 @@ SEARCH = {
         },
         "notice": {
             "type": ["string", "null"],
-            "description": "Why nothing was searched (only words too common to index).",
+            "description": (
+                "Why nothing was searched: the query is empty, has no words (only spaces "
+                "or punctuation), only leaves things out (-word), or only has words too "
+                "common to index. Such a query is not an error: it answers 200, no results."
+            ),
         },
     },
 }
@@ -162,6 +166,34 @@ def _query_param(name: str, schema: dict, description: str, required: bool = Fal
 
 
 UNAVAILABLE = _json(ERROR, "No index has been built yet.")
+BAD_SEARCH = (
+    "A request that cannot be searched: a malformed query (a "
+    "prefix of fewer than 2 letters such as a*, topic: without a name, more than the longest "
+    "query); page or per_page not whole numbers in plain digits or out of range; a parameter "
+    "(or body key) the endpoint does not take. A request with nothing to look for (no q or "
+    "topic, a q of only spaces, punctuation, exclusions or common words) is not one: it "
+    "answers 200 with no results and a notice."
+)
+LONG_URL = "A request line over 8,190 bytes (gunicorn's limit): send the query as POST /api/search."
+Q_HELP = (
+    'Words (any may match), "phrases" (required), -word (excluded), topic:name (filter), '
+    "word* (prefix)."
+)
+
+
+def search_body(config: Mapping[str, object] = DEFAULTS) -> dict:
+    """The JSON body of ``POST /api/search``: the GET parameters as keys."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "q": {"type": "string", "maxLength": config["MAX_QUERY_LENGTH"], "description": Q_HELP},
+            "topic": {"type": ["string", "null"], "description": "Only this topic."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": config["MAX_PER_PAGE"]},
+        },
+        "example": {"q": "caffeine sleep", "page": 1},
+    }
 
 
 def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
@@ -185,12 +217,7 @@ def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
                         "are listed newest first."
                     ),
                     "parameters": [
-                        _query_param(
-                            "q",
-                            {"type": "string", "minLength": 1, "maxLength": max_length},
-                            'Words (any may match), "phrases" (required), -word (excluded), '
-                            "topic:name (filter), word* (prefix).",
-                        ),
+                        _query_param("q", {"type": "string", "maxLength": max_length}, Q_HELP),
                         _query_param(
                             "topic",
                             {"type": "string"},
@@ -205,10 +232,28 @@ def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
                     ],
                     "responses": {
                         "200": _json(SEARCH, "Results."),
-                        "400": _json(ERROR, "No q or topic, a malformed query or parameter."),
+                        "400": _json(ERROR, BAD_SEARCH),
+                        "414": _json(ERROR, LONG_URL),
                         "503": UNAVAILABLE,
                     },
-                }
+                },
+                "post": {
+                    "summary": "The same search, its parameters in a JSON body.",
+                    "description": (
+                        "For queries too long for a URL (a request line over 8,190 bytes is "
+                        "refused with 414). Same answers as GET."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": search_body(config)}},
+                    },
+                    "responses": {
+                        "200": _json(SEARCH, "Results."),
+                        "400": _json(ERROR, BAD_SEARCH),
+                        "413": _json(ERROR, "A body over 64 KB."),
+                        "503": UNAVAILABLE,
+                    },
+                },
             },
             "/api/topics": {
                 "get": {

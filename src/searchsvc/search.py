@@ -22,6 +22,7 @@ from .session import View
 from .snippets import Snippet, make_snippet
 from .suggest import suggest
 from .text import slugify, topic_label
+from .urls import safe_link
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def search(
     max_length: int = default("MAX_QUERY_LENGTH"),
     facets: bool = True,
     snippets: bool = True,
+    explain_empty: bool = False,
 ) -> Results:
     """Rank articles for ``text``; the best section of each, with its snippet.
 
@@ -138,26 +140,39 @@ def search(
     :param topic: only articles of this topic (as ``topic:`` in the query does).
     :param facets: count matching articles per topic (over all matches, topic filter aside).
     :param snippets: build highlighted snippets.
-    :raise BadQuery: for an empty, too long or malformed query, or bad paging.
+    A query of only words too common to index finds nothing, and ``notice`` says why.
+
+    :param explain_empty: answer a query with nothing to look for (empty, only spaces,
+        punctuation or exclusions) the same way, instead of raising ``BadQuery`` (the API and
+        the page do; the CLI does not).
+    :raise BadQuery: for an empty or too long query, a malformed one (``a*``, ``topic:``), or
+        bad paging.
     """
     started = time.perf_counter()
     check_paging(page, per_page, max_per_page)
-    text = (text or "").strip()
-    if not text and not topic:
-        raise BadQuery("the query is empty: type some words to search for")
-    if len(text) > max_length:
+    if len(text or "") > max_length:  # as given: the API's schema counts every character
         raise BadQuery(f"the query is too long: at most {max_length} characters")
-    key = (view.generation, text, topic, page, per_page, facets, snippets)
+    text = (text or "").strip()
+    if not text and not topic and not explain_empty:
+        raise BadQuery("the query is empty: type some words to search for")
+    key = (view.generation, text, topic, page, per_page, facets, snippets, explain_empty)
     cached = view.results.get(key) if view.results is not None else None
     if cached is None:
-        cached = _run(view, text, topic, page, per_page, facets, snippets)
+        cached = _run(view, text, topic, page, per_page, facets, snippets, explain_empty)
         if view.results is not None:
             view.results.put(key, cached)
     return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _run(
-    view: View, text: str, topic: str | None, page: int, per_page: int, facets, snippets
+    view: View,
+    text: str,
+    topic: str | None,
+    page: int,
+    per_page: int,
+    facets: bool,
+    snippets: bool,
+    explain_empty: bool,
 ) -> Results:
     ranker = view.ranker
     parsed = parse_query(text)
@@ -165,7 +180,9 @@ def _run(
         parsed.topics.append(slugify(topic))
     listing = parsed.is_empty and bool(parsed.topics) and not parsed.excluded
     if parsed.is_empty and not listing:
-        raise BadQuery("the query has nothing to look for: give at least one word")
+        if not explain_empty:
+            raise BadQuery("the query has nothing to look for: give at least one word")
+        return _nothing_to_look_for(view, text, parsed, page, per_page, facets)
     built = ranker.build(parsed)
     need = page * per_page
     ranking = ranker.browse(built, need, facets) if listing else ranker.rank(built, need, facets)
@@ -188,6 +205,30 @@ def _run(
     )
 
 
+def _nothing_to_look_for(
+    view: View, text: str, parsed: ParsedQuery, page: int, per_page: int, facets: bool
+) -> Results:
+    """No results for a query without a word, phrase or prefix, and the reason."""
+    if not text:
+        notice = "the query is empty: type some words to search for, or pick a topic"
+    elif parsed.excluded or parsed.excluded_topics:
+        notice = "the query only leaves things out: add a word that says what you are looking for"
+    else:
+        notice = "the query has no words to look for: type some words to search for"
+    return Results(
+        query=text,
+        topic=parsed.topics[0] if len(parsed.topics) == 1 else None,
+        total=0,
+        page=page,
+        per_page=per_page,
+        results=[],
+        facets=[] if facets else None,
+        labels=view.record.topic_labels,
+        suggestion=None,
+        notice=notice,
+    )
+
+
 def _nothing_searched(parsed: ParsedQuery, built: BuiltQuery) -> str | None:
     """Why a query with words searched nothing: they were all too common to index."""
     if built.weights or built.required or not (parsed.words or parsed.phrases):
@@ -207,10 +248,11 @@ def _result(ranker: Ranker, hit: Hit, terms: set[str], snippets: bool) -> Result
         more.append(
             Section(s.heading, s.anchor, section_url(s.url, s.anchor), round(section_score, 4))
         )
+    article_url = safe_link(best.url)
     return Result(
         article_id=best.article_id,
-        url=section_url(best.url, best.anchor),
-        article_url=best.url,
+        url=section_url(article_url, best.anchor),
+        article_url=article_url,
         title=best.title,
         topic=best.topic,
         topic_label=best.topic_label,
@@ -224,4 +266,7 @@ def _result(ranker: Ranker, hit: Hit, terms: set[str], snippets: bool) -> Result
 
 
 def section_url(url: str, anchor: str) -> str:
+    """The link to a section: the article's URL and the anchor; "" when the URL may not be a
+    link (``urls.safe_link``: only http, https and relative URLs are)."""
+    url = safe_link(url)
     return f"{url}#{anchor}" if url and anchor else url
