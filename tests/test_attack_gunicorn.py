@@ -112,15 +112,18 @@ def assert_unhurt(outcome) -> None:
     assert outcome.worst < 1.0, outcome.row()
 
 
+@pytest.mark.slow
 def test_slow_clients_do_not_stall_production(production):
     assert_unhurt(slow.attack(production, "mixed", SLOW_CONNECTIONS, SLOW_SECONDS, "production"))
 
 
+@pytest.mark.slow
 def test_slow_clients_do_not_stall_serve(index_dir):
     with slow.setup("serve", index_dir) as url:
         assert_unhurt(slow.attack(url, "mixed", SLOW_CONNECTIONS, SLOW_SECONDS, "serve"))
 
 
+@pytest.mark.slow
 def test_slow_clients_do_not_stall_nginx_in_front(index_dir):
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         pytest.skip("nginx is not installed (apt-get install nginx)")
@@ -135,6 +138,7 @@ def test_slow_clients_do_not_stall_nginx_in_front(index_dir):
         context.__exit__(None, None, None)
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_nothing(production, tmp_path):
     """schemathesis, all checks, a few examples per operation: 0 failures (README has the long
     run). Run in tmp_path: it keeps a .schemathesis folder where it runs."""

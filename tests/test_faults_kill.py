@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from werkzeug import serving
 
 from searchsvc.index import generation_name, open_generation
@@ -236,6 +237,7 @@ class KillRounds:
         self.poller.stop()
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_never_needs_a_clean_up(tmp_path):
     rounds = KillRounds(tmp_path)
     try:
