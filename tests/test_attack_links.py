@@ -142,13 +142,15 @@ def test_the_page_renders_nothing_executable(hostile, make_server, base_url):
     assert unsafe_in_page(html) == []
 
 
-def test_an_unsafe_url_links_to_the_served_page_instead(hostile, make_server):
+def test_an_unsafe_canonical_is_ignored_and_the_page_keeps_its_own_link(hostile, make_server):
+    # Extraction treats a script canonical as no canonical: BASE_URL/id, as for any page.
     corpus, index_dir = hostile
     server = make_server(index_dir, BASE_URL="/", CORPUS_DIR=str(corpus))
     _, _, html = server.get("/search?q=zebrafish&per_page=100")
     titles = BeautifulSoup(html, "html.parser").select("h2.title a")
     hrefs = {a["href"] for a in titles}
-    assert "/pets/hostile-0" in hrefs and "https://health.example/pets/plain" in hrefs
+    assert "https://health.example/pets/hostile-0" in hrefs
+    assert "https://health.example/pets/plain" in hrefs
 
 
 def test_the_api_json_is_inert_text(hostile, make_server):

@@ -566,3 +566,26 @@ def test_list_items_are_blocks_of_their_own():
         f"{BODY}<ul><li>Drowsiness, <b>mild</b></li><li>Dry mouth</li></ul><ol><li>Rest</li></ol>"
     )
     assert art.sections[0].text.split("\n\n")[1:] == ["Drowsiness, mild", "Dry mouth", "Rest"]
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(document.domain)",
+        "JaVaScRiPt:alert(1)",
+        "java&#x09;script:alert(1)",
+        " \x01javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+    ],
+)
+def test_script_urls_never_become_the_canonical_or_a_related_link(href):
+    page = (
+        f'<html><head><link rel="canonical" href="{href}"></head><body><article>'
+        "<h1>Title</h1><p>Some article text that is long enough to count as the body.</p>"
+        f'<p>Related Topics:</p><p><a href="{href}">Bad link</a></p>'
+        '<p><a href="/good">Good link</a></p></article></body></html>'
+    )
+    article = extract_article(page, article_id="a/b", base_url="https://site.example")
+    assert article.url == "https://site.example/a/b"
+    assert [link.url for link in article.related] == ["https://site.example/good"]

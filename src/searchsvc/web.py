@@ -30,7 +30,7 @@ from werkzeug.security import safe_join
 from . import __version__
 from .config import DEFAULTS, ENV_PREFIX, validate
 from .corpus import PAGE_SUFFIXES, is_page, read_page
-from .errors import BadQuery, SearchsvcError
+from .errors import BadQuery, ExtractError, SearchsvcError
 from .openapi import openapi_spec
 from .search import search
 from .session import Engine, Session, View
@@ -337,7 +337,8 @@ def register_corpus_pages(app: Flask) -> None:
             raise NotFound(f"no page {page_id!r} here")
         try:
             data = read_page(path)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, gzip.BadGzipFile, ExtractError) as exc:
+            # unreadable, or over the size limits indexing keeps to: not served either
             log.warning("cannot serve %s: %s", path, exc)
             raise NotFound(f"no page {page_id!r} here") from None
         response = Response(data, mimetype="text/html")

@@ -15,6 +15,7 @@ from bs4 import Tag
 
 from searchsvc.text import clean, slugify
 
+from ..urls import safe_link
 from .dom import Page, class_list
 
 _TITLE_SUFFIX = re.compile(
@@ -55,10 +56,14 @@ class Head:
 
 
 def canonical_url(head: Head, base_url: str, article_id: str) -> str:
-    """``<link rel=canonical>`` made absolute, else ``base_url/article_id``, else ""."""
+    """``<link rel=canonical>`` made absolute, else ``base_url/article_id``, else "".
+
+    A canonical URL that may not become a link (``javascript:``, ``data:`` ...) is ignored, as
+    if the page had none.
+    """
     for link in head.elements:
         if link.name == "link" and "canonical" in (link.get("rel") or []):
-            href = str(link.get("href") or "").strip()
+            href = safe_link(str(link.get("href") or ""))
             if href:
                 return urljoin(base_url or "", href)
     if base_url:

@@ -16,6 +16,7 @@ from bs4 import NavigableString, Tag
 
 from searchsvc.text import clean
 
+from ..urls import safe_link
 from .dom import Page, TextSizes, class_list, removed
 from .records import Link
 
@@ -37,12 +38,14 @@ def related_links(page: Page, base: str) -> list[Link]:
 
 
 def _as_links(pairs: list[tuple[str, str]], base: str) -> list[Link]:
-    """(text, href) pairs -> Links with absolute URLs, without blanks, anchors or repeats."""
+    """(text, href) pairs -> Links with absolute URLs, without blanks, anchors or repeats, and
+    only ``http:``, ``https:`` or relative ones (``urls.safe_link``: no ``JaVaScRiPt:``, no
+    ``java&#x09;script:``, no ``data:`` or ``mailto:``)."""
     links: list[Link] = []
     seen: set[str] = set()
-    for text, href in pairs:
-        title = clean(text)
-        if not title or not href or href.startswith(("#", "javascript:", "mailto:")):
+    for text, raw in pairs:
+        title, href = clean(text), safe_link(raw or "")
+        if not title or not href or href.startswith("#"):
             continue
         url = urljoin(base, href) if base else href
         if url not in seen:
