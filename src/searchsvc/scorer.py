@@ -191,7 +191,9 @@ class SectionArrays:
     def live_frequency(self, reader: IndexReader, term: str) -> int:
         """Live sections containing ``term`` (deleted ones still sit in Whoosh's postings)."""
         vector = self.term(reader, BODY, term)
-        return int(np.count_nonzero(self.live[vector.ids])) if vector.size else 0
+        if not vector.size or self.doc_count == self.size:
+            return vector.size  # no deletions: every posting is live
+        return int(np.count_nonzero(self.live[vector.ids]))
 
     def vocabulary(self, reader: IndexReader) -> tuple[list[str], np.ndarray]:
         """Index terms in at least two sections (deleted ones too), with those counts."""

@@ -79,12 +79,17 @@ class Results:
     sort: str = "relevance"  # or "newest" when a topic is listed without query words
     notice: str | None = None  # why nothing was searched, when nothing was
     took_ms: float = 0.0
+    # The JSON form, made once when a result page is cached: a cache hit then costs a dict
+    # copy, not ten results rebuilt.
+    json: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def pages(self) -> int:
         return math.ceil(self.total / self.per_page)
 
     def to_dict(self) -> dict:
+        if self.json is not None:
+            return {**self.json, "took_ms": self.took_ms}
         facets = (
             {}
             if self.facets is None
@@ -160,6 +165,7 @@ def search(
     if cached is None:
         cached = _run(view, text, topic, page, per_page, facets, snippets, explain_empty)
         if view.results is not None:
+            cached = replace(cached, json=cached.to_dict())
             view.results.put(key, cached)
     return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
 

@@ -47,7 +47,9 @@ class Snippet(NamedTuple):
 
 def make_snippet(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> Snippet:
     """The window of ``text`` with the most distinct query terms, up to ``size`` characters."""
-    text = _BLOCK_BREAK.sub(BLOCK_SEPARATOR, text[:LONG_SECTION_CHARS]).replace("\n", " ")
+    text = text[:LONG_SECTION_CHARS]
+    if "\n" in text:  # blocks (paragraphs, list items) are kept apart by blank lines
+        text = _BLOCK_BREAK.sub(BLOCK_SEPARATOR, text).replace("\n", " ")
     spans = match_spans(text, terms)
     start, end = _best_window(text, spans, size)
     window = text[start:end]
