@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 
@@ -211,3 +212,48 @@ def test_every_result_link_of_the_quick_start_opens_its_article(tmp_path, make_s
             assert page.title == result["title"], result["url"]
             opened += 1
     assert opened == 49
+
+
+# issue 12 (recency): the matching articles, newest first
+
+
+def test_sort_newest_orders_matches_by_date_on_api_page_and_cli(tmp_path, make_server, runner):
+    dated = {
+        "a/old.html": ("2021-05-01", "Caffeine keeps you awake, say the old notes."),
+        "a/new.html": ("2025-05-01", "Caffeine and sleep: a newer note."),
+        "a/mid.html": ("2023-05-01", "Caffeine caffeine caffeine, sleep, sleep: the best match."),
+        "a/none.html": ("", "Caffeine with no date."),
+    }
+    pages = {
+        path: article_html(path, [("", text)]).replace(
+            "<head>",
+            f'<head><meta property="article:published_time" content="{day}">' if day else "<head>",
+        )
+        for path, (day, text) in dated.items()
+    }
+    corpus = write_pages(tmp_path / "corpus", pages)
+    update_index(corpus, tmp_path / "index", workers=1)
+    server = make_server(tmp_path / "index", CORPUS_DIR=str(corpus))
+    _, newest = server.get_json("/api/search?q=caffeine+sleep&sort=newest")
+    assert newest["sort"] == "newest" and newest["total"] == 4
+    assert [r["article_id"] for r in newest["results"]] == ["a/new", "a/mid", "a/old", "a/none"]
+    _, best = server.get_json("/api/search?q=caffeine+sleep")
+    assert best["sort"] == "relevance" and best["results"][0]["article_id"] == "a/mid"
+    status, bad = server.get_json("/api/search?q=caffeine&sort=oldest")
+    assert status == 400 and "sort" in bad["error"]
+    soup = BeautifulSoup(server.get("/search?q=caffeine+sleep&sort=newest")[2], "lxml")
+    assert soup.select_one("#sort option[selected]")["value"] == "newest"
+    assert soup.select_one("li.result time")["datetime"].startswith("2025-05-01")
+    result = runner.invoke(
+        main,
+        [
+            "search",
+            "caffeine sleep",
+            "--sort",
+            "newest",
+            "--json",
+            "--index-dir",
+            str(tmp_path / "index"),
+        ],
+    )
+    assert json.loads(result.stdout)["results"][0]["article_id"] == "a/new"

@@ -307,10 +307,23 @@ def index(
 @click.option(
     "--page", type=click.IntRange(1), default=1, show_default=True, help="Which page of results."
 )
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest"]),
+    default="relevance",
+    show_default=True,
+    help="Best match first, or the matching articles newest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
 def search_command(
-    query: str, topic: str | None, limit: int, page: int, as_json: bool, index_dir: Path
+    query: str,
+    topic: str | None,
+    limit: int,
+    page: int,
+    sort: str,
+    as_json: bool,
+    index_dir: Path,
 ) -> None:
     """Search the index from the terminal.
 
@@ -318,7 +331,7 @@ def search_command(
     (required), -word (excluded), topic:name and prefix*.
     """
     with Engine(index_dir, cache_size=0).session() as view:
-        results = search(view, query, topic=topic, page=page, per_page=limit)
+        results = search(view, query, topic=topic, page=page, per_page=limit, sort=sort)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -111,7 +111,7 @@ SEARCH = {
         "suggestion": {"type": ["string", "null"], "description": "Did you mean…"},
         "sort": {
             "enum": ["relevance", "newest"],
-            "description": "newest when a topic is listed without query words.",
+            "description": "newest when asked for, or when a topic is listed without words.",
         },
         "notice": {
             "type": ["string", "null"],
@@ -181,6 +181,12 @@ Q_HELP = (
 )
 
 
+SORT_HELP = (
+    "relevance (default): best match first; newest: the matching articles, newest first "
+    "(undated ones last)."
+)
+
+
 def search_body(config: Mapping[str, object] = DEFAULTS) -> dict:
     """The JSON body of ``POST /api/search``: the GET parameters as keys."""
     return {
@@ -191,6 +197,11 @@ def search_body(config: Mapping[str, object] = DEFAULTS) -> dict:
             "topic": {"type": ["string", "null"], "description": "Only this topic."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": config["MAX_PER_PAGE"]},
+            "sort": {
+                "type": ["string", "null"],
+                "enum": ["relevance", "newest", None],
+                "description": SORT_HELP,
+            },
         },
         "example": {"q": "caffeine sleep", "page": 1},
     }
@@ -228,6 +239,9 @@ def openapi_spec(version: str, config: Mapping[str, object] = DEFAULTS) -> dict:
                             "per_page",
                             {"type": "integer", "minimum": 1, "maximum": max_per_page},
                             f"Results per page (default {per_page}).",
+                        ),
+                        _query_param(
+                            "sort", {"type": "string", "enum": ["relevance", "newest"]}, SORT_HELP
                         ),
                     ],
                     "responses": {

@@ -315,6 +315,26 @@ def top_articles(
         k = min(positive, k * 4)
 
 
+def newest_articles(
+    arrays: SectionArrays, m: Matches, need: int, article_ok: np.ndarray | None = None
+) -> tuple[int, list[tuple[int, int, float]]]:
+    """How many articles match, and the newest ``need`` of them (undated last, then by best
+    score) as (article, best section, score)."""
+    matching = m.hits > 0
+    if article_ok is not None:
+        matching &= article_ok
+    articles = np.flatnonzero(matching)
+    best_score = np.zeros(len(arrays.article_ids), dtype=np.float32)
+    np.maximum.at(best_score, arrays.article_of, m.scores)
+    order = np.lexsort((articles, -best_score[articles], -arrays.article_recency[articles]))
+    top = []
+    for article in articles[order][:need]:
+        docs = arrays.sections_of(int(article))
+        doc = int(docs[np.argmax(m.scores[docs])])
+        top.append((int(article), doc, float(m.scores[doc])))
+    return int(articles.size), top
+
+
 def article_sections(arrays: SectionArrays, m: Matches, article: int) -> list[tuple[int, float]]:
     """An article's matching sections, best first."""
     docs = arrays.sections_of(article)
@@ -410,13 +430,19 @@ class Ranker:
 
     # ranking --------------------------------------------------------------------------------
 
-    def rank(self, built: BuiltQuery, need: int, facets: bool = True) -> Ranking:
-        """The best ``need`` articles for ``built``, how many match, and their topics."""
+    def rank(
+        self, built: BuiltQuery, need: int, facets: bool = True, newest: bool = False
+    ) -> Ranking:
+        """The best ``need`` articles for ``built`` (or, ``newest``, the newest of those that
+        match), how many match, and their topics."""
         arrays = self.arrays
         matches = self.match(built)
         topics_ok = self._topic_mask(built)
         article_ok = None if topics_ok is None else topics_ok[arrays.article_topic]
-        total, top = top_articles(arrays, matches, need, article_ok)
+        if newest:
+            total, top = newest_articles(arrays, matches, need, article_ok)
+        else:
+            total, top = top_articles(arrays, matches, need, article_ok)
         hits = [
             Hit(article, doc, best, _others(article_sections(arrays, matches, article), doc))
             for article, doc, best in top

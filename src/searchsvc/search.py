@@ -76,7 +76,7 @@ class Results:
     facets: list[tuple[str, int]] | None  # None when not asked for
     labels: dict[str, str]  # topic slug -> label to show
     suggestion: str | None
-    sort: str = "relevance"  # or "newest" when a topic is listed without query words
+    sort: str = "relevance"  # or "newest": asked for, or a topic listed without query words
     notice: str | None = None  # why nothing was searched, when nothing was
     took_ms: float = 0.0
     # The JSON form, made once when a result page is cached: a cache hit then costs a dict
@@ -116,6 +116,9 @@ class Results:
         }
 
 
+SORTS = ("relevance", "newest")
+
+
 def check_paging(page: int, per_page: int, max_per_page: int) -> None:
     """:raise BadQuery: for a page below 1 or a page size outside 1..max_per_page."""
     if page < 1:
@@ -136,6 +139,7 @@ def search(
     facets: bool = True,
     snippets: bool = True,
     explain_empty: bool = False,
+    sort: str = "relevance",
 ) -> Results:
     """Rank articles for ``text``; the best section of each, with its snippet.
 
@@ -147,6 +151,7 @@ def search(
     :param snippets: build highlighted snippets.
     A query of only words too common to index finds nothing, and ``notice`` says why.
 
+    :param sort: "relevance" (best first) or "newest" (the matching articles, newest first).
     :param explain_empty: answer a query with nothing to look for (empty, only spaces,
         punctuation or exclusions) the same way, instead of raising ``BadQuery`` (the API and
         the page do; the CLI does not).
@@ -160,10 +165,12 @@ def search(
     text = (text or "").strip()
     if not text and not topic and not explain_empty:
         raise BadQuery("the query is empty: type some words to search for")
-    key = (view.generation, text, topic, page, per_page, facets, snippets, explain_empty)
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    key = (view.generation, text, topic, page, per_page, facets, snippets, explain_empty, sort)
     cached = view.results.get(key) if view.results is not None else None
     if cached is None:
-        cached = _run(view, text, topic, page, per_page, facets, snippets, explain_empty)
+        cached = _run(view, text, topic, page, per_page, facets, snippets, explain_empty, sort)
         if view.results is not None:
             cached = replace(cached, json=cached.to_dict())
             view.results.put(key, cached)
@@ -179,6 +186,7 @@ def _run(
     facets: bool,
     snippets: bool,
     explain_empty: bool,
+    sort: str = "relevance",
 ) -> Results:
     ranker = view.ranker
     parsed = parse_query(text)
@@ -191,7 +199,11 @@ def _run(
         return _nothing_to_look_for(view, text, parsed, page, per_page, facets)
     built = ranker.build(parsed)
     need = page * per_page
-    ranking = ranker.browse(built, need, facets) if listing else ranker.rank(built, need, facets)
+    newest = listing or sort == "newest"
+    if listing:
+        ranking = ranker.browse(built, need, facets)
+    else:
+        ranking = ranker.rank(built, need, facets, newest=newest)
     terms = set(built.weights)
     results = [
         _result(ranker, hit, terms, snippets) for hit in ranking.hits[(page - 1) * per_page :]
@@ -206,7 +218,7 @@ def _run(
         facets=ranking.facets if facets else None,
         labels=view.record.topic_labels,
         suggestion=None if listing else suggest(ranker, parsed.words, text),
-        sort="newest" if listing else "relevance",
+        sort="newest" if newest else "relevance",
         notice=_nothing_searched(parsed, built),
     )
 

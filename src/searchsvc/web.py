@@ -39,7 +39,7 @@ from .urls import safe_link
 
 log = logging.getLogger(__name__)
 
-SEARCH_PARAMETERS = ("q", "topic", "page", "per_page")
+SEARCH_PARAMETERS = ("q", "topic", "page", "per_page", "sort")
 READER_UNAVAILABLE = "Search is not available right now. Please try again in a few minutes."
 READER_FAILED = "Something went wrong with this search. Please try again."
 MAX_BODY_BYTES = 64 * 1024  # a POST /api/search body: a query of MAX_QUERY_LENGTH fits many times
@@ -212,11 +212,13 @@ def search_args(params: dict | None = None) -> dict:
     if params is None:
         params = {
             "topic": request.args.get("topic", ""),
+            "sort": request.args.get("sort", "").strip() or "relevance",
             "page": int_arg("page", 1),
             "per_page": int_arg("per_page", cfg["PER_PAGE"]),
         }
     return {
         "topic": (params.get("topic") or "").strip() or None,
+        "sort": params.get("sort") or "relevance",
         "page": params.get("page", 1),
         "per_page": params.get("per_page", cfg["PER_PAGE"]),
         "max_per_page": cfg["MAX_PER_PAGE"],
@@ -224,7 +226,13 @@ def search_args(params: dict | None = None) -> dict:
     }
 
 
-BODY_TYPES = {"q": str, "topic": (str, type(None)), "page": int, "per_page": int}
+BODY_TYPES = {
+    "q": str,
+    "topic": (str, type(None)),
+    "page": int,
+    "per_page": int,
+    "sort": (str, type(None)),
+}
 
 
 def body_params() -> dict:
