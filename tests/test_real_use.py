@@ -257,3 +257,24 @@ def test_sort_newest_orders_matches_by_date_on_api_page_and_cli(tmp_path, make_s
         ],
     )
     assert json.loads(result.stdout)["results"][0]["article_id"] == "a/new"
+
+
+def test_a_recency_boost_lifts_newer_articles_in_relevance_order(tmp_path, make_server):
+    def page(day: str) -> str:
+        html = article_html(f"Note of {day}", [("", "Magnesium and sleep quality.")])
+        return html.replace(
+            "<head>", f'<head><meta property="article:published_time" content="{day}">'
+        )
+
+    pages = {"m/a-old.html": page("2020-01-01"), "m/b-new.html": page("2025-01-01")}
+    corpus = write_pages(tmp_path / "corpus", pages)
+    update_index(corpus, tmp_path / "index", workers=1)
+    plain = make_server(tmp_path / "index")  # off by default: equal text ties, first indexed
+    _, data = plain.get_json("/api/search?q=magnesium")
+    assert [r["article_id"] for r in data["results"]] == ["m/a-old", "m/b-new"]
+    assert data["results"][0]["score"] == data["results"][1]["score"]
+    boosted = make_server(tmp_path / "index", RECENCY_BOOST=10)
+    _, data = boosted.get_json("/api/search?q=magnesium")
+    old, new = sorted(data["results"], key=lambda r: r["article_id"])
+    assert data["results"][0]["article_id"] == "m/b-new"
+    assert new["score"] <= old["score"] * 1.1 + 1e-3  # gentle: at most 10% for the newest

@@ -28,6 +28,7 @@ from .corpus import PageFile, find_pages, page_id, parse_page
 from .errors import CorpusNotFound, IndexUnavailable, SearchsvcError, ServeError
 from .index import IndexReport, current_generation, update_index
 from .progress import Reporter
+from .ranking import RankingParams
 from .search import Results, search
 from .session import Engine
 
@@ -528,7 +529,9 @@ def eval_command(dataset_dir: Path, split: str, as_json: bool) -> None:
     dataset = load_dataset(dataset_dir, split)
     progress = reporter()
     try:
-        report = evaluate_dataset(dataset, progress=progress)
+        # ranked as /api/search ranks: the same ranking settings from the environment
+        params = RankingParams.from_config({"RECENCY_BOOST": from_env("RECENCY_BOOST")})
+        report = evaluate_dataset(dataset, progress=progress, params=params)
     finally:
         progress.close()
     if as_json:

@@ -132,6 +132,14 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         1024,
     ),
+    Setting(
+        "RECENCY_BOOST",
+        0,
+        "Percent by which the newest article's score grows in relevance order (older ones "
+        "less, undated ones not at all); 0 is off. A gentle nudge is 5 to 20.",
+        0,
+        100,
+    ),
     Setting("SITE_NAME", "searchsvc", "Name shown in the search page's header and title."),
 )
 

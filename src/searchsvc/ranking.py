@@ -67,6 +67,14 @@ class RankingParams:
     title: float = 0.3
     heading: float = 0.5
     exact: float = 0.2
+    # Relevance order only: the newest dated article's score is raised by this share, older
+    # ones by less in date order, undated ones not at all (0 = off).
+    recency: float = 0.0
+
+    @classmethod
+    def from_config(cls, config) -> RankingParams:
+        """The parameters settings control (validated ``config``), the rest as tuned."""
+        return cls(recency=int(config["RECENCY_BOOST"]) / 100)
 
     def saturate(self, typed: int | float) -> float:
         return typed * (self.k3 + 1) / (typed + self.k3)

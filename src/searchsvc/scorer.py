@@ -114,6 +114,7 @@ class SectionArrays:
         self.article_topic = np.zeros(len(article_ids), dtype=np.int16)
         self.article_topic[article_of] = topic_of
         self.article_recency = self._recency(published_of, published or [])
+        self.recency_factor = self._recency_factor()
         # Sections grouped by article (CSR): article a owns _by_article[_starts[a]:_starts[a+1]].
         self._by_article = np.argsort(article_of, kind="stable").astype(np.int32)
         self._starts = np.searchsorted(
@@ -161,6 +162,15 @@ class SectionArrays:
             rank_of[i] = rank if published[i] else 0
         recency[self.article_of] = rank_of[published_of]
         return recency
+
+    def _recency_factor(self) -> np.ndarray | None:
+        """Per section: 1 + params.recency * (its article's date rank / the newest's), or None
+        when the boost is off or nothing is dated."""
+        newest = int(self.article_recency.max()) if self.article_recency.size else 0
+        if self.params.recency <= 0 or newest == 0:
+            return None
+        share = self.article_recency[self.article_of].astype(np.float32) / newest
+        return (1 + self.params.recency * share).astype(np.float32)
 
     def _length_norm(self, lengths: np.ndarray) -> np.ndarray:
         """BM25's per-section ``k1 * (1 - b + b * len / avglen)``."""
@@ -475,6 +485,8 @@ class Ranker:
     def match(self, built: BuiltQuery) -> Matches:
         """Every section's score for ``built``, 0 where its phrases or exclusions rule it out."""
         scores = score(self.arrays, self.reader, built.weights, built.exact)
+        if self.arrays.recency_factor is not None:
+            scores *= self.arrays.recency_factor
         return match(self.arrays, scores, self._allowed(built))
 
     def _allowed(self, built: BuiltQuery) -> np.ndarray:

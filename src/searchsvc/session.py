@@ -68,6 +68,7 @@ class Engine:
         """An engine from validated settings (``config.validate``)."""
         return cls(
             config["INDEX_DIR"],
+            params=RankingParams.from_config(config),
             postings_cache_mb=config["POSTINGS_CACHE_MB"],
             cache_size=config["CACHE_SIZE"],
         )
