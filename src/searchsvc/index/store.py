@@ -96,14 +96,14 @@ class Manifest:
         labels: dict[str, str] = {}
         for entry in self.pages.values():
             counts[entry.topic] = counts.get(entry.topic, 0) + 1
-            if entry.topic not in labels or entry.topic_label != entry.topic:
-                labels.setdefault(entry.topic, entry.topic_label or entry.topic)
+            if entry.topic_label and not labels.get(entry.topic):
+                labels[entry.topic] = entry.topic_label  # the first name a page gives it
         return GenerationRecord(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             articles=len(self.pages),
             sections=sum(p.sections for p in self.pages.values()),
             topics=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-            topic_labels={slug: topic_label(slug, named) for slug, named in labels.items()},
+            topic_labels={slug: topic_label(slug, labels.get(slug, "")) for slug in counts},
             settings=dict(settings),
         )
 
